@@ -1,0 +1,30 @@
+"""backpropviz: see every number of backpropagation, step by step, in Jupyter.
+
+The engine (``MLP``, ``trace``, ``sgd_step``, ``gradcheck``) needs only NumPy;
+the panels in ``backpropviz.widgets`` build on it.
+"""
+
+from . import datasets, examples
+from .engine import (
+    MLP,
+    BCELoss,
+    CrossEntropyLoss,
+    GradcheckReport,
+    Identity,
+    LeakyReLU,
+    MSELoss,
+    ReLU,
+    Sigmoid,
+    Step,
+    Tanh,
+    Trace,
+    gradcheck,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLP", "Trace", "Step", "gradcheck", "GradcheckReport", "ReLU", "LeakyReLU",
+    "Tanh", "Sigmoid", "Identity", "MSELoss", "BCELoss", "CrossEntropyLoss",
+    "datasets", "examples",
+]

@@ -1,0 +1,145 @@
+"""Small 2-D datasets for the class, in the spirit of TensorFlow Playground.
+
+Every generator returns ``(X, Y)``: X float64 of shape (n, 2), Y float64 of
+shape (n, 1) with labels 0.0 and 1.0, balanced (the first class gets the odd
+row). ``noise`` is the standard deviation of Gaussian noise in input units
+(the points span roughly [-1, 1]); ``seed`` makes a draw reproducible.
+Your own arrays work anywhere one of these does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .engine._checks import as_int, as_real, describe, matrix
+
+Dataset = tuple[np.ndarray, np.ndarray]
+
+
+def xor() -> Dataset:
+    """The seed's four XOR rows: X (4, 2) and Y (4, 1), exactly as the seed writes them."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    return X, Y
+
+
+def _args(n: Any, noise: Any, seed: Any) -> tuple[int, float, np.random.Generator]:
+    n = as_int("n", n, minimum=2)
+    noise = as_real("noise", noise)
+    if not (0.0 <= noise < float("inf")):
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    if seed is not None:
+        seed = as_int("seed", seed, minimum=0)
+    return n, noise, np.random.default_rng(seed)
+
+
+def _finish(points: list[np.ndarray], noise: float, rng: np.random.Generator) -> Dataset:
+    """Stack class 0 then class 1, add noise, shuffle rows reproducibly."""
+    X = np.concatenate(points).astype(np.float64)
+    Y = np.concatenate([np.full((len(p), 1), float(c)) for c, p in enumerate(points)])
+    X = X + rng.normal(0.0, noise, size=X.shape) if noise else X
+    order = rng.permutation(len(X))
+    return np.ascontiguousarray(X[order]), np.ascontiguousarray(Y[order])
+
+
+def _split(n: int) -> tuple[int, int]:
+    return n - n // 2, n // 2
+
+
+def circle(n: int = 200, noise: float = 0.05, seed: int | None = 0) -> Dataset:
+    """Class 1 inside a disc of radius 0.5, class 0 on a ring from 0.7 to 1.0."""
+    n, noise, rng = _args(n, noise, seed)
+    n0, n1 = _split(n)
+
+    def ring(count: int, r_min: float, r_max: float) -> np.ndarray:
+        r = rng.uniform(r_min, r_max, count)
+        a = rng.uniform(0.0, 2 * np.pi, count)
+        return np.column_stack([r * np.cos(a), r * np.sin(a)])
+
+    return _finish([ring(n0, 0.7, 1.0), ring(n1, 0.0, 0.5)], noise, rng)
+
+
+def xor_quadrants(n: int = 200, noise: float = 0.05, seed: int | None = 0) -> Dataset:
+    """Noisy XOR: class 1 where x and y have opposite signs; points keep off the axes."""
+    n, noise, rng = _args(n, noise, seed)
+    n0, n1 = _split(n)
+
+    def quadrants(count: int, same_sign: bool) -> np.ndarray:
+        mag = rng.uniform(0.1, 1.0, size=(count, 2))
+        sx = rng.choice([-1.0, 1.0], size=count)
+        sy = sx if same_sign else -sx
+        return mag * np.column_stack([sx, sy])
+
+    return _finish([quadrants(n0, True), quadrants(n1, False)], noise, rng)
+
+
+def gaussians(n: int = 200, noise: float = 0.25, seed: int | None = 0) -> Dataset:
+    """Two round clusters centred at (-0.5, -0.5) (class 0) and (0.5, 0.5) (class 1).
+
+    ``noise`` is each cluster's standard deviation.
+    """
+    n, noise, rng = _args(n, noise, seed)
+    n0, n1 = _split(n)
+    centres = [np.full((n0, 2), -0.5), np.full((n1, 2), 0.5)]
+    return _finish(centres, noise, rng)
+
+
+def spiral(n: int = 200, noise: float = 0.03, seed: int | None = 0) -> Dataset:
+    """Two interleaved spiral arms, each turning 1.75 times from the centre outwards."""
+    n, noise, rng = _args(n, noise, seed)
+    n0, n1 = _split(n)
+
+    def arm(count: int, phase: float) -> np.ndarray:
+        t = np.linspace(0.0, 1.0, count, endpoint=False) + 0.5 / max(count, 1)
+        angle = 1.75 * 2 * np.pi * t + phase
+        return np.column_stack([t * np.cos(angle), t * np.sin(angle)])
+
+    return _finish([arm(n0, 0.0), arm(n1, np.pi)], noise, rng)
+
+
+def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0) -> Dataset:
+    """Two interleaving half circles, centred on the origin."""
+    n, noise, rng = _args(n, noise, seed)
+    n0, n1 = _split(n)
+    a0 = np.linspace(0.0, np.pi, n0)
+    a1 = np.linspace(0.0, np.pi, n1)
+    upper = np.column_stack([np.cos(a0) - 0.5, np.sin(a0) - 0.25]) * 0.8
+    lower = np.column_stack([0.5 - np.cos(a1), 0.25 - np.sin(a1)]) * 0.8
+    return _finish([upper, lower], noise, rng)
+
+
+#: Generators by name, for menus.
+GENERATORS: dict[str, Callable[..., Dataset]] = {
+    "circle": circle,
+    "xor_quadrants": xor_quadrants,
+    "gaussians": gaussians,
+    "spiral": spiral,
+    "moons": moons,
+}
+
+
+def make(name: str, **kwargs: Any) -> Dataset:
+    """``make("moons", n=100, noise=0.2, seed=1)``; ``make("xor")`` is the seed's XOR."""
+    if name == "xor":
+        if kwargs:
+            raise TypeError(f"xor() takes no arguments, got {sorted(kwargs)}")
+        return xor()
+    if not isinstance(name, str) or name not in GENERATORS:
+        raise ValueError(
+            f"name must be one of {['xor', *GENERATORS]}, got {describe(name)}"
+        )
+    return GENERATORS[name](**kwargs)
+
+
+def as_dataset(X: Any, Y: Any) -> Dataset:
+    """Your own arrays, checked and copied: X (n, features), Y (n, outputs) or (n,)."""
+    X = matrix("X", X, None).copy()
+    Y = np.asarray(Y)
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1)
+    Y = matrix("Y", Y, None).copy()
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(f"Y must have one row per row of X ({X.shape[0]}), got {Y.shape[0]} rows")
+    return X, Y

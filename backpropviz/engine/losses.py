@@ -1,0 +1,208 @@
+"""Loss functions: value, gradient with respect to the net's output, and notation.
+
+All reduce by the mean, as PyTorch does by default:
+
+* ``"mse"``: ``torch.nn.MSELoss()``, the mean over every element of (H - Y)^2.
+* ``"bce"``: ``torch.nn.BCELoss()`` on probabilities in [0, 1] (so the output layer
+  is normally a Sigmoid); logs are clamped at -100 as PyTorch does.
+* ``"cross_entropy"``: ``torch.nn.CrossEntropyLoss()``, softmax cross-entropy on the
+  output taken as logits (so the output layer is normally Identity); targets are
+  integer class labels of shape (N,) or (N, 1), or one-hot / probability rows of
+  shape (N, C). The softmax probabilities are recorded in the trace as ``P``.
+"""
+
+from __future__ import annotations
+
+from math import isfinite
+from typing import Any
+
+import numpy as np
+
+from ._checks import describe, float_array, require_finite
+
+
+class Loss:
+    """Base class. ``targets`` validates Y; ``forward`` and ``grad`` compute."""
+
+    name: str = ""
+    latex: str = ""
+    text: str = ""
+    grad_latex: str = ""
+    grad_text: str = ""
+    #: Names of extra intermediates this loss records (e.g. ``("P",)``).
+    extras: tuple[str, ...] = ()
+
+    def targets(self, Y: Any, rows: int, outputs: int) -> np.ndarray:
+        """Y as a private finite float64 (rows, outputs) array, or a clear error."""
+        if (
+            type(Y) is np.ndarray and Y.dtype == np.float64 and Y.ndim == 2
+            and Y.shape[0] == rows and Y.shape[1] == outputs
+            and isfinite(np.add.reduce(Y, axis=None))
+        ):
+            return Y.copy()  # the common case, with as few calls as possible
+        arr = float_array("Y", Y)
+        if arr.ndim == 1 and outputs == 1:
+            arr = arr.reshape(-1, 1)
+        if arr.ndim != 2 or arr.shape[1] != outputs:
+            raise ValueError(
+                f"Y must have shape ({rows}, {outputs}) (one row per row of X, one column "
+                f"per output unit), got shape {arr.shape}"
+            )
+        if arr.shape[0] != rows:
+            raise ValueError(
+                f"Y must have one row per row of X ({rows}), got {arr.shape[0]} rows"
+            )
+        require_finite("Y", arr)
+        return arr.copy() if arr is Y else arr
+
+    def forward(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.floating:
+        """The loss (a scalar); may store intermediates named in ``extras``."""
+        raise NotImplementedError
+
+    def grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.ndarray:
+        """dL/dH for the output H, shape of H."""
+        raise NotImplementedError
+
+    def forward_grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> tuple[np.floating, np.ndarray]:
+        """``(forward(...), grad(...))``; subclasses may share work between the two."""
+        loss = self.forward(H, Y, extras)
+        return loss, self.grad(H, Y, extras)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Loss) and other.name == self.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class MSELoss(Loss):
+    name = "mse"
+    latex = r"L = \frac{1}{N}\sum ({h} - Y)^2"
+    text = "L = mean(({h} − Y)²)"
+    grad_latex = r"\frac{\partial L}{\partial {h}} = \frac{2\,({h} - Y)}{N}"
+    grad_text = "dL/d{h} = 2·({h} − Y) / N   (N = number of entries of Y)"
+
+    def forward(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.floating:
+        # The seed's np.mean((Y - H2) ** 2) to the last digit, without np.mean's
+        # Python overhead: np.mean is this same sum divided by the count.
+        d = Y - H
+        return np.add.reduce(d * d, axis=None) / d.size
+
+    def grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.ndarray:
+        return 2 * (H - Y) / H.size
+
+    def forward_grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> tuple[np.floating, np.ndarray]:
+        # One difference serves both: (Y - H)**2 == (H - Y)**2 and 2*(H - Y) == -2*(Y - H)
+        # bit for bit, so this equals the seed's two expressions to the last digit.
+        d = H - Y
+        return np.add.reduce(d * d, axis=None) / d.size, 2 * d / d.size
+
+
+class BCELoss(Loss):
+    name = "bce"
+    latex = r"L = -\frac{1}{N}\sum \big(Y \log {h} + (1 - Y)\log(1 - {h})\big)"
+    text = "L = −mean(Y·log {h} + (1 − Y)·log(1 − {h}))"
+    grad_latex = r"\frac{\partial L}{\partial {h}} = \frac{{h} - Y}{N\,{h}\,(1 - {h})}"
+    grad_text = "dL/d{h} = ({h} − Y) / (N·{h}·(1 − {h}))"
+
+    def targets(self, Y: Any, rows: int, outputs: int) -> np.ndarray:
+        arr = super().targets(Y, rows, outputs)
+        if arr.min() < 0 or arr.max() > 1:
+            raise ValueError(
+                f"Y for loss='bce' must lie in [0, 1], got values in "
+                f"[{arr.min():g}, {arr.max():g}]"
+            )
+        return arr
+
+    @staticmethod
+    def _check_predictions(H: np.ndarray) -> None:
+        finite = H[np.isfinite(H)]
+        if finite.size and (finite.min() < 0 or finite.max() > 1):
+            raise ValueError(
+                "loss='bce' needs the net's output in [0, 1] (use a Sigmoid output "
+                f"layer), got outputs in [{finite.min():g}, {finite.max():g}]"
+            )
+
+    def forward(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.floating:
+        self._check_predictions(H)
+        with np.errstate(divide="ignore"):
+            log_h = np.maximum(np.log(H), -100.0)
+            log_1mh = np.maximum(np.log(1.0 - H), -100.0)
+        return -np.mean(Y * log_h + (1.0 - Y) * log_1mh)
+
+    def grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.ndarray:
+        return (H - Y) / np.maximum(H * (1.0 - H), 1e-12) / H.size
+
+
+class CrossEntropyLoss(Loss):
+    name = "cross_entropy"
+    latex = r"L = -\frac{1}{N}\sum_{n}\sum_{c} Y_{nc} \log P_{nc},\quad P = \mathrm{softmax}({h})"
+    text = "L = −(1/N)·Σ Y·log P,  P = softmax({h}) row by row"
+    grad_latex = r"\frac{\partial L}{\partial {h}} = \frac{P - Y}{N}"
+    grad_text = "dL/d{h} = (P − Y) / N   (N = number of rows)"
+    extras = ("P",)
+
+    def targets(self, Y: Any, rows: int, outputs: int) -> np.ndarray:
+        if outputs < 2:
+            raise ValueError(
+                "loss='cross_entropy' needs at least 2 output units (one per class), "
+                f"the net has {outputs}; use loss='bce' for one output"
+            )
+        arr = float_array("Y", Y)
+        if arr.ndim == 2 and arr.shape[1] == 1:
+            arr = arr[:, 0]
+        if arr.ndim == 1:
+            if arr.shape[0] != rows:
+                raise ValueError(
+                    f"Y must have one label per row of X ({rows}), got {arr.shape[0]}"
+                )
+            require_finite("Y", arr)
+            labels = arr.astype(np.int64)
+            if np.any(labels != arr) or labels.min() < 0 or labels.max() >= outputs:
+                raise ValueError(
+                    f"Y class labels must be whole numbers in 0..{outputs - 1}, got "
+                    f"values in [{arr.min():g}, {arr.max():g}]"
+                )
+            onehot = np.zeros((rows, outputs))
+            onehot[np.arange(rows), labels] = 1.0
+            return onehot
+        arr = super().targets(arr, rows, outputs)
+        if arr.min() < 0 or not np.allclose(arr.sum(axis=1), 1.0):
+            raise ValueError(
+                "Y rows for loss='cross_entropy' must be one-hot or class probabilities "
+                "(non-negative, summing to 1)"
+            )
+        return arr
+
+    def forward(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.floating:
+        shifted = H - H.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        extras["P"] = exp / total
+        log_p = shifted - np.log(total)
+        return -np.sum(Y * log_p) / H.shape[0]
+
+    def grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.ndarray:
+        return (extras["P"] - Y) / H.shape[0]
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss for loss in (MSELoss(), BCELoss(), CrossEntropyLoss())
+}
+
+
+def get_loss(spec: Any) -> Loss:
+    """A ``Loss`` from an instance or one of the names in ``LOSSES``."""
+    if isinstance(spec, Loss):
+        return spec
+    if isinstance(spec, str):
+        loss = LOSSES.get(spec)
+        if loss is None:
+            loss = LOSSES.get(spec.lower())
+        if loss is None:
+            raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {spec!r}")
+        return loss
+    raise TypeError(f"loss must be one of the names {sorted(LOSSES)}, got {describe(spec)}")

@@ -1,0 +1,286 @@
+"""A small multilayer perceptron in PyTorch's layout, with every intermediate exposed.
+
+Layer ``l`` (counting from 1) has ``layer{l}.weight`` of shape (out, in) and
+``layer{l}.bias`` of shape (out,), and computes ``Z = H_prev @ W.T + B`` then
+``H = f(Z)``. ``MLP.trace`` runs one forward and backward pass and returns a
+``Trace`` of every intermediate; ``MLP.sgd_step`` applies ``W <- W - lr * dL/dW``.
+
+Parameter arrays are never modified in place: an update binds new (read-only)
+arrays, so a trace taken earlier keeps the numbers it was computed with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from math import inf, isfinite
+from typing import Any
+
+import numpy as np
+
+from ._checks import as_int, describe, float_array, matrix, positive_finite, require_finite
+from .activations import Activation, get_activation
+from .losses import Loss, get_loss
+from .trace import Trace, build_schema, param_name
+
+
+def _frozen(arr: np.ndarray) -> np.ndarray:
+    arr.setflags(write=False)
+    return arr
+
+
+class MLP:
+    """A fully connected net with sizes such as ``[2, 2, 1]`` (inputs, hidden..., outputs).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Units per layer, inputs first: ``[2, 2, 1]`` is the seed's 2-2-1 net.
+    activation : Activation, str, or a sequence of them
+        One activation for every layer, or a list with one per layer (hidden
+        layers first, the output layer last). Names: ``"relu"``,
+        ``"leaky_relu"``, ``"tanh"``, ``"sigmoid"``, ``"identity"``.
+    seed : int or None
+        Seed of the random initialisation, drawn as PyTorch's ``nn.Linear`` does:
+        every weight and bias uniform in ``[-1/sqrt(in), 1/sqrt(in)]``.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: Any = "tanh",
+        seed: int | None = None,
+    ) -> None:
+        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+            raise TypeError(f"sizes must be a list of layer sizes such as [2, 2, 1], got {describe(sizes)}")
+        if len(sizes) < 2:
+            raise ValueError(
+                f"sizes must list at least an input and an output size, such as [2, 1], got {list(sizes)!r}"
+            )
+        self.sizes = tuple(as_int(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes))
+        n = len(self.sizes) - 1
+        if isinstance(activation, (list, tuple)):
+            if len(activation) != n:
+                raise ValueError(
+                    f"activation must be one activation or a list of {n} (one per layer), "
+                    f"got a list of {len(activation)}"
+                )
+            acts = tuple(get_activation(a, f"activation[{i}]") for i, a in enumerate(activation))
+        else:
+            acts = (get_activation(activation),) * n
+        self.activations: tuple[Activation, ...] = acts
+        if seed is not None:
+            seed = as_int("seed", seed, minimum=0)
+        self.seed = seed
+        self._keys = [
+            (f"W{l}", f"B{l}", f"Z{l}", f"H{l}", f"dL/dH{l}", f"dH{l}/dZ{l}",
+             f"dL/dZ{l}", f"dL/dW{l}", f"dL/dB{l}", f"new W{l}", f"new B{l}")
+            for l in range(1, n + 1)
+        ]
+        self._schemas: dict[tuple[str, bool], tuple] = {}
+        self._W: list[np.ndarray] = []
+        self._B: list[np.ndarray] = []
+        self.reset_parameters(seed)
+
+    # ------------------------------------------------------------------ parameters
+
+    @property
+    def num_layers(self) -> int:
+        """Number of weight layers (2 for the 2-2-1 net)."""
+        return len(self.sizes) - 1
+
+    def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The shape of every parameter, by PyTorch name, in state-dict order."""
+        shapes: dict[str, tuple[int, ...]] = {}
+        for l in range(1, self.num_layers + 1):
+            fan_in, fan_out = self.sizes[l - 1], self.sizes[l]
+            shapes[param_name(l, "W")] = (fan_out, fan_in)
+            shapes[param_name(l, "B")] = (fan_out,)
+        return shapes
+
+    def reset_parameters(self, seed: int | None = None) -> None:
+        """Draw fresh weights as ``nn.Linear`` does, from ``seed`` (None: unseeded)."""
+        rng = np.random.default_rng(seed)
+        W, B = [], []
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
+            bound = 1.0 / np.sqrt(fan_in)
+            W.append(_frozen(rng.uniform(-bound, bound, size=(fan_out, fan_in))))
+            B.append(_frozen(rng.uniform(-bound, bound, size=fan_out)))
+        self._W, self._B = W, B
+        self._version = object()
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter, by PyTorch name (``"layer1.weight"``, ...)."""
+        out: dict[str, np.ndarray] = {}
+        for l, (W, B) in enumerate(zip(self._W, self._B), 1):
+            out[param_name(l, "W")] = W.copy()
+            out[param_name(l, "B")] = B.copy()
+        return out
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from ``state``; all are checked before any is set."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"state must be a dict of parameter arrays, got {describe(state)}")
+        shapes = self.parameter_shapes()
+        missing = [k for k in shapes if k not in state]
+        extra = [k for k in state if k not in shapes]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"missing {missing}")
+            if extra:
+                parts.append(f"unexpected {extra}")
+            raise ValueError(
+                f"state must have exactly the keys {list(shapes)}; " + ", ".join(parts)
+            )
+        arrays = {}
+        for key, shape in shapes.items():
+            arr = float_array(key, state[key])
+            if arr.shape != shape:
+                raise ValueError(f"{key} must have shape {shape}, got {arr.shape}")
+            require_finite(key, arr)
+            arrays[key] = _frozen(np.array(arr, dtype=np.float64, copy=True))
+        self._W = [arrays[param_name(l, "W")] for l in range(1, self.num_layers + 1)]
+        self._B = [arrays[param_name(l, "B")] for l in range(1, self.num_layers + 1)]
+        self._version = object()
+
+    def copy(self) -> "MLP":
+        """An independent net with the same layers and parameters."""
+        twin = MLP(self.sizes, list(self.activations), seed=0)
+        twin._W, twin._B, twin.seed = list(self._W), list(self._B), self.seed
+        return twin
+
+    # ------------------------------------------------------------------ passes
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        """X as a private finite float64 (rows, inputs) array, or a clear error."""
+        if (
+            type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2
+            and X.shape[1] == self.sizes[0] and X.shape[0]
+            and isfinite(np.add.reduce(X, axis=None))
+        ):
+            return X.copy()  # the common case, with as few calls as possible
+        arr = matrix("X", X, self.sizes[0], f" (one per input unit of the {self.arch} net)")
+        return arr.copy() if arr is X else arr
+
+    def forward(self, X: Any) -> np.ndarray:
+        """The net's output for the rows of X, shape (rows, outputs)."""
+        H = self._check_X(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for W, B, f in zip(self._W, self._B, self.activations):
+                Z = H @ W.T
+                Z += B
+                H = f.forward(Z)
+        return H
+
+    predict = forward
+
+    def trace(self, X: Any, Y: Any, loss: Any = "mse", lr: float | None = None) -> Trace:
+        """One forward and backward pass over the batch (X, Y); every intermediate kept.
+
+        Parameters
+        ----------
+        X : array-like, shape (rows, inputs)
+        Y : array-like, shape (rows, outputs); for ``"cross_entropy"`` also class
+            labels of shape (rows,)
+        loss : ``"mse"``, ``"bce"``, ``"cross_entropy"`` or a ``Loss``
+        lr : float, optional
+            When given, the trace also holds the SGD update (``new W1``, ...) and
+            its steps; ``sgd_step`` then installs exactly those arrays.
+        """
+        loss_fn = get_loss(loss)
+        X = self._check_X(X)
+        Yt = loss_fn.targets(Y, X.shape[0], self.sizes[-1])
+        if lr is not None:
+            lr = positive_finite("lr", lr)
+        v: dict[str, Any] = {"X": X, "Y": Yt}
+        layers = []
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            H = X
+            for k, W, B, f in zip(self._keys, self._W, self._B, self.activations):
+                Z = H @ W.T
+                Z += B
+                layers.append((k, W, B, f, Z, H))
+                H = f.forward(Z)
+                v[k[0]] = W
+                v[k[1]] = B
+                v[k[2]] = Z
+                v[k[3]] = H
+            v["loss"], dH = loss_fn.forward_grad(H, Yt, v)
+            # One pass from the output back: dL/dH, f'(Z), dL/dZ, dL/dW, dL/dB (and the update).
+            for k, W, B, f, Z, H_prev in reversed(layers):
+                local = f.derivative(Z, H)
+                dZ = dH * local
+                dW = dZ.T @ H_prev
+                dB = dZ.sum(axis=0)
+                v[k[4]] = dH
+                v[k[5]] = local
+                v[k[6]] = dZ
+                v[k[7]] = dW
+                v[k[8]] = dB
+                if lr is not None:
+                    v[k[9]] = W - lr * dW
+                    v[k[10]] = B - lr * dB
+                if H_prev is not X:
+                    dH = dZ @ W
+                    H = H_prev
+        schema_key = (loss_fn.name, lr is not None)
+        schema = self._schemas.get(schema_key)
+        if schema is None:
+            schema = self._schemas[schema_key] = build_schema(
+                self.sizes, self.activations, loss_fn, lr is not None
+            )
+        return Trace(v, schema, self.sizes, self.activations, loss_fn, lr, self._version)
+
+    def sgd_step(self, trace: Trace, lr: float | None = None) -> None:
+        """Plain SGD, ``W <- W - lr * dL/dW`` for every parameter, from ``trace``.
+
+        ``trace`` must come from this net's current parameters (trace again after
+        changing them). ``lr`` defaults to the one the trace was made with.
+        A step that overflows is applied as it is: the next trace shows inf/NaN.
+        """
+        if not isinstance(trace, Trace):
+            raise TypeError(f"trace must be a Trace from MLP.trace, got {describe(trace)}")
+        if trace._version is not self._version:
+            raise ValueError(
+                "trace must be computed from this net's current parameters; they have "
+                "changed since (or the trace is another net's): call net.trace again"
+            )
+        if lr is None:
+            if trace.lr is None:
+                raise ValueError("lr is required: pass sgd_step(trace, lr=...) or trace(..., lr=...)")
+            lr = trace.lr
+        elif not (type(lr) is float and 0.0 < lr < inf):
+            lr = positive_finite("lr", lr)
+        v = trace._values
+        W, B = [], []
+        if lr == trace.lr:
+            for k in self._keys:
+                W.append(_frozen(v[k[9]]))
+                B.append(_frozen(v[k[10]]))
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):
+                for w, b, k in zip(self._W, self._B, self._keys):
+                    W.append(_frozen(w - lr * v[k[7]]))
+                    B.append(_frozen(b - lr * v[k[8]]))
+        self._W, self._B = W, B
+        self._version = object()
+
+    # ------------------------------------------------------------------ description
+
+    @property
+    def arch(self) -> str:
+        """The layer sizes as ``"2-2-1"``."""
+        return "-".join(map(str, self.sizes))
+
+    def config(self) -> dict[str, Any]:
+        """Sizes, activations and seed, JSON-ready (no parameters)."""
+        return {
+            "sizes": list(self.sizes),
+            "activation": [a.config() for a in self.activations],
+            "seed": self.seed,
+        }
+
+    def __repr__(self) -> str:
+        acts = self.activations
+        act = repr(acts[0]) if all(a == acts[0] for a in acts) else repr(list(acts))
+        return f"MLP({list(self.sizes)}, activation={act})"
