@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup lab test unit notebooks bench clean
+.PHONY: setup lab test unit notebooks bench clean regen-notebooks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,8 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
+
+## Rewrite the notebooks from tools/ and execute them (after changing a notebook's source).
+regen-notebooks: setup
+	for f in tools/make_notebook_*.py; do $(PY) $$f || exit 1; done
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
