@@ -16,7 +16,7 @@ setup: $(STAMP)
 
 ## Open the class notebooks in JupyterLab.
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/
 
 ## Every test: unit tests, then the notebooks' printed numbers under nbval (strict).
 test: setup
