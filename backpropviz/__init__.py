@@ -23,8 +23,21 @@ from .engine import (
 
 __version__ = "0.1.0"
 
+_WIDGETS = ("Explorer", "ExplorerState", "ChainRuleStepper", "WeightSliders",
+            "NetworkDiagram", "GradientDrilldown")
+
+
+def __getattr__(name: str):
+    # The panels import ipywidgets; load them only when asked, so the engine
+    # stays a pure-NumPy import.
+    if name in _WIDGETS:
+        from . import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'backpropviz' has no attribute {name!r}")
+
 __all__ = [
     "MLP", "Trace", "Step", "gradcheck", "GradcheckReport", "ReLU", "LeakyReLU",
     "Tanh", "Sigmoid", "Identity", "MSELoss", "BCELoss", "CrossEntropyLoss",
-    "datasets", "examples",
+    "datasets", "examples", *_WIDGETS,
 ]

@@ -1,0 +1,201 @@
+"""The network as an SVG string: units, weighted edges, values for one sample.
+
+Edges are coloured by the sign of their weight (blue positive, orange negative:
+a pair colour-blind readers can tell apart) and drawn thicker for larger |w|.
+Each unit shows its Z and H for the chosen sample; with ``gradients=True`` it
+also shows dL/dZ, and edges show dL/dW. The units and edges a step uses are
+highlighted, the rest faded. Building the string takes well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..engine import StepSpec, Trace
+
+POSITIVE = "#1f77b4"
+NEGATIVE = "#e66100"
+HIGHLIGHT = "#ffb300"
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Unit ids ``(layer, unit)`` (layer 0 = inputs), edge ids ``(layer, out, in)``,
+    and whether the loss node takes part."""
+
+    units: frozenset = field(default_factory=frozenset)
+    edges: frozenset = field(default_factory=frozenset)
+    biases: frozenset = field(default_factory=frozenset)
+    loss: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.units or self.edges or self.biases or self.loss)
+
+
+def step_highlight(spec: StepSpec | None, sizes: tuple[int, ...]) -> Highlight:
+    """What part of the net the step ``spec`` touches."""
+    if spec is None:
+        return Highlight()
+    L = len(sizes) - 1
+
+    def units(layer: int) -> set:
+        return {(layer, i) for i in range(sizes[layer])}
+
+    def edges(layer: int) -> set:
+        return {(layer, i, j) for i in range(sizes[layer]) for j in range(sizes[layer - 1])}
+
+    l, op = spec.layer, spec.op
+    if op == "linear":
+        return Highlight(frozenset(units(l - 1) | units(l)), frozenset(edges(l)), frozenset(units(l)))
+    if op in ("activation", "hadamard"):
+        return Highlight(frozenset(units(l)))
+    if op == "loss":
+        return Highlight(frozenset(units(L)), loss=True)
+    if op == "loss_grad":
+        return Highlight(frozenset(units(L)), loss=True)
+    if op == "matmul":  # dL/dH_l = dL/dZ_{l+1} @ W_{l+1}
+        return Highlight(frozenset(units(l) | units(l + 1)), frozenset(edges(l + 1)))
+    if op == "outer":
+        return Highlight(frozenset(units(l - 1) | units(l)), frozenset(edges(l)))
+    if op == "sum":
+        return Highlight(frozenset(units(l)), biases=frozenset(units(l)))
+    if op == "sgd":
+        if spec.name.startswith("new W"):
+            return Highlight(edges=frozenset(edges(l)))
+        return Highlight(biases=frozenset(units(l)))
+    return Highlight()
+
+
+def _fmt(x: float) -> str:
+    """Compact and sign-explicit: 0.1890 -> '0.189', -1.07312 -> '−1.073'."""
+    if not np.isfinite(x):
+        return "nan" if np.isnan(x) else ("∞" if x > 0 else "−∞")
+    text = f"{x:.3f}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
+    return text.replace("-", "−")
+
+
+def network_svg(
+    trace: Trace,
+    sample: int = 0,
+    highlight: Highlight | None = None,
+    gradients: bool = False,
+    width: int | None = None,
+) -> str:
+    """The net of ``trace`` as SVG, with the values of row ``sample`` of X."""
+    sizes = trace.sizes
+    L = len(sizes) - 1
+    col_w, row_h, top = 210, 112, 40
+    w = width or col_w * (L + 1) + 150
+    h = top + row_h * max(sizes) + 30
+    hl = highlight if highlight is not None and not highlight.empty else None
+
+    def pos(layer: int, unit: int) -> tuple[float, float]:
+        n = sizes[layer]
+        x = 60 + layer * col_w
+        y = top + (max(sizes) - n) * row_h / 2 + unit * row_h + row_h / 2 - 10
+        return x, y
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bpv-diagram" width="{w}" height="{h}" '
+        f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="11">',
+        f'<text x="8" y="16" font-size="12" fill="#333">sample {sample}: '
+        f'x = {html.escape(", ".join(_fmt(v) for v in trace["X"][sample]))}</text>',
+    ]
+    # edges first, so units sit on top
+    for l in range(1, L + 1):
+        W = trace[f"W{l}"]
+        dW = trace[f"dL/dW{l}"]
+        scale = float(np.max(np.abs(W))) if np.all(np.isfinite(W)) and W.size else 1.0
+        scale = scale or 1.0
+        for i in range(sizes[l]):
+            for j in range(sizes[l - 1]):
+                x1, y1 = pos(l - 1, j)
+                x2, y2 = pos(l, i)
+                wv = float(W[i, j])
+                colour = POSITIVE if wv >= 0 else NEGATIVE
+                thick = 0.8 + 4.2 * min(abs(wv) / scale, 1.0) if np.isfinite(wv) else 1.0
+                on = hl is None or (l, i, j) in hl.edges
+                opacity = "0.9" if on else "0.25"
+                tip = f"layer{l}.weight[{i},{j}] = {wv:.6g}; dL/dw = {float(dW[i, j]):.6g}"
+                if hl is not None and on:
+                    out.append(
+                        f'<line x1="{x1 + 18:.1f}" y1="{y1:.1f}" x2="{x2 - 18:.1f}" y2="{y2:.1f}" '
+                        f'stroke="{HIGHLIGHT}" stroke-width="{thick + 5:.1f}" opacity="0.6"/>'
+                    )
+                out.append(
+                    f'<line class="bpv-edge" data-edge="{l},{i},{j}" x1="{x1 + 18:.1f}" y1="{y1:.1f}" '
+                    f'x2="{x2 - 18:.1f}" y2="{y2:.1f}" stroke="{colour}" stroke-width="{thick:.2f}" '
+                    f'opacity="{opacity}"><title>{html.escape(tip)}</title></line>'
+                )
+                if max(sizes[l], sizes[l - 1]) <= 3:
+                    # label a third of the way along, where edges fan apart
+                    tx, ty = x1 + 18 + (x2 - x1 - 36) * 0.32, y1 + (y2 - y1) * 0.32 - 4
+                    label = f"w={_fmt(wv)}"
+                    if gradients:
+                        label += f" ∇{_fmt(float(dW[i, j]))}"
+                    out.append(
+                        f'<text x="{tx:.1f}" y="{ty:.1f}" fill="{colour}" opacity="{opacity}" '
+                        f'text-anchor="middle" font-size="10" stroke="white" stroke-width="3" '
+                        f'paint-order="stroke">{label}</text>'
+                    )
+    # units
+    for l in range(L + 1):
+        for i in range(sizes[l]):
+            x, y = pos(l, i)
+            on = hl is None or (l, i) in hl.units or (l, i) in hl.biases
+            stroke = HIGHLIGHT if (hl is not None and (l, i) in hl.units) else "#444"
+            sw = "3" if stroke == HIGHLIGHT else "1.2"
+            op = "1" if on else "0.35"
+            if l == 0:
+                lines = [f"x{i} = {_fmt(float(trace['X'][sample, i]))}"]
+                name = f"input {i}"
+            else:
+                lines = [f"Z = {_fmt(float(trace[f'Z{l}'][sample, i]))}",
+                         f"H = {_fmt(float(trace[f'H{l}'][sample, i]))}"]
+                if gradients:
+                    lines.append(f"∇Z = {_fmt(float(trace[f'dL/dZ{l}'][sample, i]))}")
+                name = f"unit {i} of layer {l}"
+            out.append(
+                f'<g class="bpv-unit" data-unit="{l},{i}" opacity="{op}">'
+                f'<title>{html.escape(name)}</title>'
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="18" fill="#fafafa" stroke="{stroke}" '
+                f'stroke-width="{sw}"/>'
+                f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" '
+                f'font-weight="bold">{f"x[{i}]" if l == 0 else f"H{l}[{i}]"}</text>'
+            )
+            for k, text in enumerate(lines):
+                out.append(
+                    f'<text x="{x:.1f}" y="{y + 32 + 12 * k:.1f}" text-anchor="middle">{text}</text>'
+                )
+            if l:
+                b = float(trace[f"B{l}"][i])
+                bcol = HIGHLIGHT if (hl is not None and (l, i) in hl.biases) else "#666"
+                extra = f" ∇{_fmt(float(trace[f'dL/dB{l}'][i]))}" if gradients else ""
+                out.append(
+                    f'<text x="{x:.1f}" y="{y - 23:.1f}" text-anchor="middle" fill="{bcol}" '
+                    f'font-size="10">b={_fmt(b)}{extra}</text>'
+                )
+            out.append("</g>")
+    # the loss node
+    lx, ly = 60 + (L + 1) * col_w - 40, top + max(sizes) * row_h / 2 - 10
+    lstroke = HIGHLIGHT if (hl is not None and hl.loss) else "#444"
+    lop = "1" if hl is None or hl.loss else "0.35"
+    for i in range(sizes[L]):
+        x, y = pos(L, i)
+        out.append(
+            f'<line x1="{x + 18:.1f}" y1="{y:.1f}" x2="{lx - 22:.1f}" y2="{ly:.1f}" '
+            f'stroke="#999" stroke-dasharray="4 3" opacity="{lop}"/>'
+        )
+    out.append(
+        f'<g class="bpv-loss" opacity="{lop}"><rect x="{lx - 22:.1f}" y="{ly - 16:.1f}" width="44" '
+        f'height="32" rx="6" fill="#fff8e1" stroke="{lstroke}" stroke-width="{3 if lstroke == HIGHLIGHT else 1.2}"/>'
+        f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="middle" font-weight="bold">L</text>'
+        f'<text x="{lx:.1f}" y="{ly + 30:.1f}" text-anchor="middle">{trace.loss_fn.name} '
+        f'{_fmt(trace.loss)}</text></g>'
+    )
+    out.append("</svg>")
+    return "".join(out)

@@ -1,0 +1,136 @@
+"""One step of a trace as HTML: its operands, in the order the formula reads them,
+with their shapes, their role in the chain rule, and the result.
+
+``step_numbers_html`` changes whenever the numbers change; ``step_formula_latex``
+only when the step does, so a frontend re-typesets LaTeX only on a step change.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from ..engine import Step, Trace
+from .matrix import matrix_html, shape_text
+
+# How each kind of step reads, left to right: an int is the operand with that
+# index, ("T", i) is operand i transposed, a string is a symbol between them.
+_TEMPLATES: dict[str, list[Any]] = {
+    "linear": [0, "@", ("T", 1), "+", 2],
+    "hadamard": [0, "⊙", 1],
+    "matmul": [0, "@", 1],
+    "outer": [("T", 0), "@", 1],
+    "sum": ["Σ over rows", 0],
+}
+_LOSS_TEMPLATES: dict[str, list[Any]] = {
+    "mse": ["mean((", 0, "−", 1, ")²)"],
+    "bce": ["BCE(", 0, ",", 1, ")"],
+    "cross_entropy": ["cross-entropy(softmax(", 0, "),", 1, ")"],
+}
+_LOSS_GRAD_TEMPLATES: dict[str, list[Any]] = {
+    "mse": ["2 · (", 0, "−", 1, ") / {N}"],
+    "bce": ["(", 0, "−", 1, ") / ({N} · H · (1 − H))"],
+    "cross_entropy": ["(", 2, "−", 1, ") / {N}"],
+}
+
+ROLE_NAMES = {"upstream": "upstream gradient", "local": "local derivative"}
+
+
+def template(step: Step, trace: Trace) -> list[Any]:
+    """The token list of ``step`` (see ``_TEMPLATES``), with numbers filled in."""
+    op = step.op
+    if op in _TEMPLATES:
+        return _TEMPLATES[op]
+    if op == "activation":
+        return [f"{trace.activations[step.layer - 1]!r}(", 0, ")"]
+    if op == "sgd":
+        return [0, f"− {trace.lr:g} ×", 1]
+    rows = trace["X"].shape[0]
+    n = trace["Y"].size if trace.loss_fn.name == "mse" else rows
+    table = _LOSS_TEMPLATES if op == "loss" else _LOSS_GRAD_TEMPLATES
+    return [t.replace("{N}", str(n)) if isinstance(t, str) else t for t in table[trace.loss_fn.name]]
+
+
+def shapes_line(step: Step, trace: Trace) -> str:
+    """The step with shapes for operands: ``(4, 1) ⊙ (4, 1) = (4, 1)``."""
+    parts = []
+    for token in template(step, trace):
+        if isinstance(token, str):
+            parts.append(token)
+        elif isinstance(token, tuple):
+            parts.append(shape_text(trace[step.operands[token[1]]].T))
+        else:
+            parts.append(shape_text(trace[step.operands[token]]))
+    return " ".join(parts) + f" = {shape_text(step.value)}"
+
+
+def _operand_block(name: str, value: Any, role: str | None, transposed: bool,
+                   mark: tuple[int, ...] | None = None, hide: bool = False,
+                   result: bool = False) -> str:
+    shown = value.T if transposed else value
+    label = html.escape(name + ("ᵀ" if transposed else ""))
+    role_html = f'<div class="bpv-role">{ROLE_NAMES[role]}</div>' if role else ""
+    cls = "bpv-operand bpv-result" if result else "bpv-operand"
+    return (
+        f'<div class="{cls}"><div class="bpv-name">{label}</div>{role_html}'
+        f"{matrix_html(shown, mark=mark, hide=hide)}"
+        f'<div class="bpv-shape">{shape_text(shown)}</div></div>'
+    )
+
+
+def step_numbers_html(
+    step: Step, trace: Trace, mark: tuple[int, ...] | None = None, hide_result: bool = False
+) -> str:
+    """Operands and result with the real numbers, laid out as the formula reads.
+
+    ``mark`` highlights one entry of the result; ``hide_result`` shows it as ``?``.
+    """
+    roles = {step.upstream: "upstream", step.local: "local"}
+    pieces = []
+    for token in template(step, trace):
+        if isinstance(token, str):
+            pieces.append(f'<div class="bpv-sym">{html.escape(token)}</div>')
+            continue
+        transposed = isinstance(token, tuple)
+        name = step.operands[token[1] if transposed else token]
+        pieces.append(_operand_block(name, trace[name], roles.get(name), transposed))
+    pieces.append('<div class="bpv-sym">=</div>')
+    pieces.append(_operand_block(step.name, step.value, None, False, mark=mark,
+                                 hide=hide_result, result=True))
+    return (
+        f'<div class="bpv-expr">{"".join(pieces)}</div>'
+        f'<div class="bpv-shapes">shapes: {html.escape(shapes_line(step, trace))}</div>'
+    )
+
+
+def step_formula_latex(step: Step) -> str:
+    """The step's formula for MathJax, as display math."""
+    return f"$${step.latex}$$"
+
+
+def step_title(step: Step, total: int) -> str:
+    phase = {"forward": "forward pass", "loss": "loss", "backward": "backward pass",
+             "update": "SGD update"}[step.phase]
+    return f"Step {step.index + 1} of {total} · {phase} · {step.name}"
+
+
+#: Styles for the classes above; panels include it once.
+STEP_CSS = """
+<style>
+.bpv-expr { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
+.bpv-operand { display: flex; flex-direction: column; align-items: center;
+  border: 1px solid #ccc; border-radius: 4px; padding: 2px 6px; }
+.bpv-result { border-color: #1f77b4; border-width: 2px; }
+.bpv-name { font-weight: bold; font-family: monospace; }
+.bpv-role { font-size: 80%; color: #555; font-style: italic; }
+.bpv-shape { font-size: 85%; color: #555; font-family: monospace; }
+.bpv-sym { font-size: 120%; font-family: monospace; padding: 0 2px; }
+.bpv-matrix { margin: 2px 0; line-height: 1.25; font-size: 90%; }
+.bpv-shapes { margin-top: 4px; color: #444; font-family: monospace; }
+mark.bpv-quiz { background: #ffd54f; color: #000; outline: 2px solid #e65100; }
+.bpv-error { border: 1px solid #b71c1c; background: #ffebee; color: #b71c1c;
+  padding: 4px 8px; border-radius: 4px; }
+.bpv-verdict-right { color: #1b5e20; font-weight: bold; }
+.bpv-verdict-wrong { color: #b71c1c; font-weight: bold; }
+</style>
+"""

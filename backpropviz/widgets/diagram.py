@@ -1,0 +1,93 @@
+"""The network diagram panel: an SVG of the net for one sample, kept in step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..drawing import network_svg, step_highlight
+from ._errors import ErrorArea, shows_errors
+from .state import ExplorerState
+
+
+def sample_options(state: ExplorerState) -> list[tuple[str, int]]:
+    """Menu entries for the rows of X: ``row 1: x = (0, 1), y = 1``."""
+    X, Y = state.X, state.Y
+
+    def fmt(v: Any) -> str:
+        return ", ".join(f"{float(x):g}" for x in (v if getattr(v, "ndim", 0) else [v]))
+
+    return [(f"row {n}: x = ({fmt(X[n])}), y = {fmt(Y[n])}", n) for n in range(len(X))]
+
+
+class NetworkDiagram(widgets.VBox):
+    """Inputs, hidden and output units and the loss; edges coloured by sign and
+    sized by |w|; each unit's Z and H for the chosen sample; gradients on demand;
+    the units and edges of the stepper's current step highlighted."""
+
+    def __init__(self, state: ExplorerState, gradients: bool = False, highlight: bool = True) -> None:
+        if not isinstance(state, ExplorerState):
+            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
+        self.state = state
+        self.error = ErrorArea()
+        self._menu_syncing = False
+        self.svg = widgets.HTML(layout=widgets.Layout(overflow="auto"))
+        self.show_gradients = widgets.Checkbox(value=gradients, description="show gradients",
+                                               indent=False, layout=widgets.Layout(width="auto"))
+        self.show_step = widgets.Checkbox(value=highlight, description="highlight the current step",
+                                          indent=False, layout=widgets.Layout(width="auto"))
+        self.sample = widgets.Dropdown(description="sample", options=sample_options(state),
+                                       value=state.sample, layout=widgets.Layout(width="max-content"))
+        super().__init__([widgets.HBox([self.sample, self.show_gradients, self.show_step]),
+                          self.svg, self.error])
+        self.add_class("bpv-diagram-panel")
+        self.sample.observe(self._on_sample_menu, "value")
+        self.show_gradients.observe(self._redraw, "value")
+        self.show_step.observe(self._redraw, "value")
+        state.observe(self._on_trace, "trace")
+        state.observe(self._redraw, "step")
+        state.observe(self._on_state_sample, "sample")
+        self._data = (state.X, state.Y)
+        self._redraw()
+
+    @shows_errors("Choosing the sample")
+    def _on_sample_menu(self, change: dict) -> None:
+        if not self._menu_syncing and change["new"] is not None and change["new"] != self.state.sample:
+            self.state.sample = change["new"]
+
+    @shows_errors("Updating the diagram")
+    def _on_state_sample(self, change: dict) -> None:
+        if self.sample.value != change["new"]:
+            self.sample.value = change["new"]
+        self._draw()
+
+    @shows_errors("Updating the diagram")
+    def _on_trace(self, change: dict) -> None:
+        if self.state.X is not self._data[0] or self.state.Y is not self._data[1]:
+            self._data = (self.state.X, self.state.Y)
+            self._menu_syncing = True
+            try:
+                self.sample.options = sample_options(self.state)
+                self.sample.value = self.state.sample
+            finally:
+                self._menu_syncing = False
+        self._draw()
+
+    @shows_errors("Updating the diagram")
+    def _redraw(self, change: Any = None) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        state = self.state
+        spec = state.trace._schema[state.step] if self.show_step.value else None
+        self.svg.value = network_svg(
+            state.trace, sample=state.sample,
+            highlight=step_highlight(spec, state.trace.sizes),
+            gradients=self.show_gradients.value,
+        )
+
+    def __repr__(self) -> str:
+        t = self.state.trace
+        return (f"NetworkDiagram: {t.num_layers}-layer net {'-'.join(map(str, t.sizes))}, "
+                f"sample {self.state.sample}, loss {t.loss:.6g}")

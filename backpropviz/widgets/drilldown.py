@@ -1,0 +1,150 @@
+"""Drill down on one weight: its gradient as a sum over paths, with the numbers."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..engine.paths import path_sum, sample_gradients
+from ..engine.trace import grad_key
+from ._errors import ErrorArea, shows_errors
+from .diagram import sample_options
+from .sliders import entry_label
+from .state import ExplorerState
+
+_MAX_SHOWN = 16  # paths listed one by one; the rest are summed in one line
+
+
+def _f(x: float) -> str:
+    return f"{x:.6g}".replace("-", "−")
+
+
+def drilldown_html(state: ExplorerState, param: str, index: tuple[int, ...], batch: bool) -> str:
+    """The chain rule for one entry, for state.sample (``batch=False``) or the batch mean."""
+    trace = state.trace
+    label = html.escape(entry_label(param, index))
+    if batch:
+        per = sample_gradients(trace, param, index)
+        exact = float(trace[grad_key(param)][index])
+        rows = "".join(
+            f"<tr><td>row {n}</td><td style='text-align:right;font-family:monospace'>{_f(g)}</td></tr>"
+            for n, g in enumerate(per[:50]))
+        more = f"<tr><td colspan=2>… {len(per) - 50} more rows</td></tr>" if len(per) > 50 else ""
+        return (
+            f"<div><b>dL/d{label}</b> over the batch is the mean of every sample's own gradient "
+            f"dL<sub>n</sub>/d{label} (the loss is the mean of the samples' losses):</div>"
+            f"<table>{rows}{more}</table>"
+            f"<div style='font-family:monospace'>mean = {_f(float(np.mean(per)))} "
+            f"= {html.escape(grad_key(param))}{list(index)} in the trace ({_f(exact)})</div>"
+        )
+    ps = path_sum(trace, param, index, state.sample)
+    n = ps.sample
+    lines = []
+    for path in ps.paths[:_MAX_SHOWN]:
+        via = " → ".join(f"unit {u}" for u in path.units)
+        factors = " · ".join(html.escape(f.label) for f in path.factors)
+        numbers = " · ".join(f"({_f(f.value)})" for f in path.factors)
+        lines.append(
+            f"<li><div>via {via}:</div><div style='font-family:monospace'>{factors}</div>"
+            f"<div style='font-family:monospace'>= {numbers} = <b>{_f(path.product)}</b></div></li>")
+    rest = ps.paths[_MAX_SHOWN:]
+    if rest:
+        lines.append(f"<li>… and {len(rest)} more paths, adding up to "
+                     f"{_f(sum(p.product for p in rest))}</li>")
+    if not ps.paths:
+        lines.append(f"<li>{ps.num_paths} paths: too many to list; their sum is below.</li>")
+    paths_word = "path" if ps.num_paths == 1 else "paths"
+    return (
+        f"<div>Sample {n}'s own loss L<sub>{n}</sub> depends on <b>{label}</b> along "
+        f"{ps.num_paths} {paths_word}; each contributes the product of the local derivatives "
+        f"on it:</div><ol>{''.join(lines)}</ol>"
+        f"<div style='font-family:monospace'>dL<sub>{n}</sub>/d{label} = sum of the paths = "
+        f"<b>{_f(ps.total)}</b></div>"
+    )
+
+
+class GradientDrilldown(widgets.VBox):
+    """Pick a parameter entry and a sample; see dL/dw as a sum over paths of
+    products of local derivatives, or the batch gradient as the mean over samples."""
+
+    def __init__(self, state: ExplorerState, param: str = "layer1.weight",
+                 index: tuple[int, ...] = (0, 0)) -> None:
+        if not isinstance(state, ExplorerState):
+            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
+        self.state = state
+        self.error = ErrorArea()
+        self.entry = widgets.Dropdown(description="parameter", layout=widgets.Layout(width="max-content"))
+        self.sample = widgets.Dropdown(description="sample", layout=widgets.Layout(width="max-content"))
+        self.mode = widgets.ToggleButtons(options=[("one sample", False), ("batch mean", True)],
+                                          value=False, style={"button_width": "7em"})
+        self.body = widgets.HTML()
+        self._menus_syncing = False
+        super().__init__([widgets.HBox([self.entry, self.sample]), self.mode, self.body, self.error])
+        self.add_class("bpv-drilldown")
+        self._sync_menus()
+        if entry_label(param, tuple(index)) in self._entries:
+            self.entry.value = entry_label(param, tuple(index))
+        self.entry.observe(self._redraw, "value")
+        self.mode.observe(self._redraw, "value")
+        self.sample.observe(self._on_sample_menu, "value")
+        state.observe(self._on_trace, "trace")
+        state.observe(self._on_state_sample, "sample")
+        self._draw()
+
+    def _sync_menus(self) -> None:
+        self._entries = {entry_label(n, i): (n, i) for n, i in self.state.parameter_entries()}
+        options = list(self._entries)
+        if list(self.entry.options) != options:
+            keep = self.entry.value if self.entry.value in self._entries else options[0]
+            self._menus_syncing = True
+            try:
+                self.entry.options = options
+                self.entry.value = keep
+            finally:
+                self._menus_syncing = False
+        samples = sample_options(self.state)
+        if list(self.sample.options) != samples:
+            self._menus_syncing = True
+            try:
+                self.sample.options = samples
+                self.sample.value = self.state.sample
+            finally:
+                self._menus_syncing = False
+
+    @shows_errors("Choosing the sample")
+    def _on_sample_menu(self, change: dict) -> None:
+        if not self._menus_syncing and change["new"] is not None and change["new"] != self.state.sample:
+            self.state.sample = change["new"]
+
+    @shows_errors("Updating the drill-down")
+    def _on_state_sample(self, change: dict) -> None:
+        if self.sample.value != change["new"]:
+            self.sample.value = change["new"]
+        self._draw()
+
+    @shows_errors("Updating the drill-down")
+    def _on_trace(self, change: dict) -> None:
+        if change["old"] is None or change["old"]._schema is not change["new"]._schema \
+                or change["old"]["X"].shape != change["new"]["X"].shape:
+            self._sync_menus()
+        self._draw()
+
+    @shows_errors("Updating the drill-down")
+    def _redraw(self, change: Any = None) -> None:
+        if not self._menus_syncing:
+            self._draw()
+
+    @property
+    def selected(self) -> tuple[str, tuple[int, ...]]:
+        """The chosen (parameter name, index)."""
+        return self._entries[self.entry.value]
+
+    def _draw(self) -> None:
+        param, index = self.selected
+        self.body.value = drilldown_html(self.state, param, index, self.mode.value)
+
+    def __repr__(self) -> str:
+        return f"GradientDrilldown: {self.entry.value}, sample {self.state.sample}"

@@ -1,0 +1,146 @@
+"""One slider per weight and bias, each with its gradient and the downhill direction."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import ipywidgets as widgets
+
+from ._errors import ErrorArea, shows_errors
+from .state import ExplorerState
+
+
+def entry_label(name: str, index: tuple[int, ...]) -> str:
+    """``layer1.weight[0,1]``, ``layer2.bias[0]``: PyTorch's name and index."""
+    return f"{name}[{','.join(map(str, index))}]"
+
+
+def gradient_html(g: float) -> str:
+    """The gradient beside a slider, and which way is downhill (lowers the loss)."""
+    if not math.isfinite(g):
+        return f'<span title="the gradient overflowed">dL/dw = {g}</span>'
+    if g > 0:
+        way = "◀ downhill: decrease"
+    elif g < 0:
+        way = "downhill: increase ▶"
+    else:
+        way = "flat"
+    return f'<span style="font-family:monospace">dL/dw = {g:+.5f}</span> <span style="color:#555">{way}</span>'
+
+
+def _bound(value: float) -> float:
+    """A slider half-range that holds ``value`` with room to move: 2, 4, 8, ..."""
+    bound = 2.0
+    while abs(value) > 0.8 * bound and bound < 1e6:
+        bound *= 2
+    return bound
+
+
+class WeightSliders(widgets.VBox):
+    """A slider for every parameter entry, labelled like ``layer1.weight[0,1]``.
+
+    Sliders update the state continuously while dragged; each shows its current
+    gradient. "Back to the start" restores the initial weights exactly.
+    """
+
+    def __init__(self, state: ExplorerState, step: float = 0.001) -> None:
+        if not isinstance(state, ExplorerState):
+            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
+        self.state = state
+        self.error = ErrorArea()
+        self._syncing = False
+        self.reset_button = widgets.Button(description="Back to the start", icon="undo",
+                                           tooltip="restore the initial weights exactly",
+                                           layout=widgets.Layout(width="auto"))
+        self.loss_label = widgets.HTML()
+        self.sliders: dict[tuple[str, tuple[int, ...]], widgets.FloatSlider] = {}
+        self.gradients: dict[tuple[str, tuple[int, ...]], widgets.HTML] = {}
+        self._step = step
+        self.rows = widgets.VBox()
+        self._entries: list = []
+        super().__init__([widgets.HBox([self.reset_button, self.loss_label]), self.rows, self.error])
+        self.add_class("bpv-sliders")
+        self.reset_button.on_click(self._on_reset)
+        state.observe(self._on_trace, "trace")
+        self._build()
+        self._refresh()
+
+    def _build(self) -> None:
+        """One row per parameter entry (again only when the architecture changes)."""
+        self._entries = self.state.parameter_entries()
+        self.sliders.clear()
+        self.gradients.clear()
+        rows = []
+        params = self.state.trace.parameters()
+        for name, index in self._entries:
+            value = float(params[name][index])
+            bound = _bound(value)
+            label = entry_label(name, index)
+            slider = widgets.FloatSlider(
+                value=value, min=-bound, max=bound, step=self._step, continuous_update=True,
+                readout_format=".4f", description=label,
+                style={"description_width": "9.5em"}, layout=widgets.Layout(width="26em"))
+            slider.observe(self._on_slider, "value")
+            slider._bpv_entry = (name, index)
+            grad = widgets.HTML()
+            self.sliders[(name, index)] = slider
+            self.gradients[(name, index)] = grad
+            rows.append(widgets.HBox([slider, grad]))
+        self.rows.children = rows
+
+    def slider(self, name: str, index: tuple[int, ...]) -> widgets.FloatSlider:
+        """The slider of one entry: ``sliders.slider("layer1.weight", (0, 1))``."""
+        return self.sliders[(name, tuple(index))]
+
+    # ------------------------------------------------------------------ callbacks
+
+    @shows_errors("Setting the weight")
+    def _on_slider(self, change: dict) -> None:
+        if self._syncing:
+            return
+        name, index = change["owner"]._bpv_entry
+        try:
+            self.state.set_parameter(name, index, change["new"])
+        except Exception:
+            self._refresh()  # put the slider back where the state is
+            raise
+
+    @shows_errors("Going back to the start")
+    def _on_reset(self, _button: Any = None) -> None:
+        self.state.reset()
+
+    @shows_errors("Updating the sliders")
+    def _on_trace(self, change: dict) -> None:
+        if self.state.parameter_entries() != self._entries:
+            self._build()
+        self._refresh()
+
+    def _refresh(self) -> None:
+        trace = self.state.trace
+        params, grads = trace.parameters(), trace.gradients()
+        self._syncing = True
+        try:
+            for (name, index), slider in self.sliders.items():
+                value = float(params[name][index])
+                if slider.value != value:
+                    if math.isfinite(value) and abs(value) > slider.max:
+                        bound = _bound(value)
+                        with slider.hold_sync():
+                            slider.max, slider.min = bound, -bound
+                    if math.isfinite(value):
+                        slider.value = value
+                self.gradients[(name, index)].value = gradient_html(float(grads[name][index]))
+        finally:
+            self._syncing = False
+        self.loss_label.value = (
+            f'<span style="font-family:monospace">loss = {html.escape(f"{trace.loss:.6g}")}</span>')
+
+    def __repr__(self) -> str:
+        trace = self.state.trace
+        params, grads = trace.parameters(), trace.gradients()
+        lines = [f"{entry_label(n, i)} = {float(params[n][i]):.4f}   dL/dw = {float(grads[n][i]):+.5f}"
+                 for n, i in self._entries]
+        return "WeightSliders:\n" + "\n".join(lines)
+

@@ -1,0 +1,64 @@
+"""The drill-down's path sums against the trace's gradients."""
+
+import re
+
+import numpy as np
+import pytest
+
+import backpropviz as bpv
+from backpropviz.engine.paths import path_sum, sample_gradients
+
+
+def test_seed_path_for_layer1_weight_0_1(seed_trace):
+    ps = path_sum(seed_trace, "layer1.weight", (0, 1), sample=1)
+    assert ps.num_paths == 1 and len(ps.paths) == 1
+    (path,) = ps.paths
+    values = [f.value for f in path.factors]
+    # x[1] of row 1, f'(Z1[1,0]) (Z1 < 0: slope 0.5), W2[0,0], f'(Z2[1,0]) = 1, 4 * dL/dH2[1,0]
+    assert values == pytest.approx([1.0, 0.5, 0.5266, 1.0, 4 * -0.23279965], rel=1e-7)
+    assert path.product == pytest.approx(ps.total, rel=1e-12)
+    assert [f.kind for f in path.factors] == ["input", "activation", "weight", "activation", "loss"]
+    assert ps.label == "layer1.weight[0,1]"
+
+
+@pytest.mark.parametrize("param,index", [
+    ("layer1.weight", (0, 1)), ("layer1.bias", (1,)), ("layer2.weight", (0, 0)), ("layer2.bias", (0,)),
+])
+def test_batch_mean_of_sample_gradients_is_the_trace_gradient(seed_trace, param, index):
+    per = sample_gradients(seed_trace, param, index)
+    key = bpv.engine.grad_key(param)
+    assert np.mean(per) == pytest.approx(seed_trace[key][index], rel=1e-12)
+
+
+def test_paths_through_a_deeper_net_sum_to_the_sample_gradient():
+    rng = np.random.default_rng(0)
+    net = bpv.MLP([3, 4, 3, 2], ["tanh", "sigmoid", "identity"], seed=2)
+    X, Y = rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    t = net.trace(X, Y)
+    for sample in range(5):
+        ps = path_sum(t, "layer1.weight", (2, 1), sample)
+        assert ps.num_paths == 3 * 2 == len(ps.paths)
+        assert sum(p.product for p in ps.paths) == pytest.approx(ps.total, rel=1e-10, abs=1e-14)
+    per = [path_sum(t, "layer1.weight", (2, 1), n).total for n in range(5)]
+    assert np.mean(per) == pytest.approx(t["dL/dW1"][2, 1], rel=1e-10)
+
+
+def test_cross_entropy_paths_sum_too():
+    net = bpv.MLP([2, 3, 3], ["tanh", "identity"], seed=1)
+    X = np.array([[0.5, -1.0], [1.0, 2.0]])
+    t = net.trace(X, np.array([2, 0]), loss="cross_entropy")
+    ps = path_sum(t, "layer1.bias", (1,), 1)
+    assert sum(p.product for p in ps.paths) == pytest.approx(ps.total, rel=1e-10)
+
+
+@pytest.mark.parametrize("args,error,message", [
+    (("layer3.weight", (0, 0), 0), ValueError, "param must name a layer from 1 to 2, got 'layer3.weight'"),
+    (("layer1.weights", (0, 0), 0), ValueError, "parameter name must look like 'layer1.weight'"),
+    (("layer1.weight", (0,), 0), ValueError, "index for layer1.weight must be a tuple of 2 integers"),
+    (("layer1.weight", (0, 2), 0), ValueError, "index for layer1.weight must lie within shape (2, 2), got (0, 2)"),
+    (("layer1.bias", 0, 4), ValueError, "sample must be a row of X, from 0 to 3, got 4"),
+    ((7, (0, 0), 0), TypeError, "param must be a parameter name"),
+])
+def test_bad_entries_are_named(seed_trace, args, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        path_sum(seed_trace, *args)
