@@ -18,13 +18,21 @@ setup: $(STAMP)
 lab: setup
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/
 
-## Every test: unit tests, then the notebooks' printed numbers under nbval (strict).
-test: setup
+CHROMIUM := /usr/bin/chromium
+
+# Debian's Chromium for the browser tests (never a browser download of Playwright's own).
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; \
+	else echo "The browser tests need Debian's chromium: apt-get install chromium"; exit 1; fi
+
+## Every test: unit and real-browser tests, then the notebooks' printed numbers under nbval (strict).
+test: setup $(CHROMIUM)
 	$(PY) -m pytest -q tests
 	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
 
 unit: setup
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests --ignore=tests/browser
 
 notebooks: setup
 	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
@@ -32,6 +40,7 @@ notebooks: setup
 ## Speed figures (not part of `make test`: timing on shared machines is noisy).
 bench: setup
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/slider.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

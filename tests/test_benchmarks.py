@@ -32,3 +32,11 @@ def test_engine_benchmark_prints_its_table(capsys):
     out = capsys.readouterr().out
     assert "seed 2-2-1" in out and "ratio" in out
     assert len([line for line in out.splitlines() if "us" in line]) == 3
+
+
+def test_slider_benchmark_runs_and_reports(capsys):
+    import slider as slider_bench
+
+    assert slider_bench.main(["--moves", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "backpropviz" in out and "naive: rebuild all" in out and "messages" in out

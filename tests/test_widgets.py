@@ -236,9 +236,10 @@ def test_sliders_are_labelled_and_show_downhill(explorer):
                       "layer1.weight[1,1]", "layer1.bias[0]", "layer1.bias[1]",
                       "layer2.weight[0,0]", "layer2.weight[0,1]", "layer2.bias[0]"]
     assert sliders.slider("layer1.weight", (0, 1)).value == -0.5792
-    assert "+0.02296" in sliders.gradients[("layer1.weight", (0, 1))].value
-    assert "decrease" in sliders.gradients[("layer1.weight", (0, 1))].value
-    assert "increase" in sliders.gradients[("layer2.weight", (0, 0))].value  # dL/dw < 0
+    label = sliders.gradients[("layer1.weight", (0, 1))].value
+    assert "+0.02296" in label and "◀ downhill" in label
+    assert "decreasing this parameter lowers the loss" in label
+    assert "downhill ▶" in sliders.gradients[("layer2.weight", (0, 0))].value  # dL/dw < 0
 
 
 def test_thousand_rapid_slider_changes_leave_a_consistent_state(explorer):
@@ -330,10 +331,11 @@ def test_a_failing_panel_shows_its_error_and_keeps_working(explorer, monkeypatch
         real()
 
     monkeypatch.setattr(diagram, "_draw", flaky)
+    label_before = explorer.sliders.gradients[("layer1.weight", (0, 0))].value
     explorer.sliders.slider("layer1.weight", (0, 0)).value = 0.5
     assert "drawing exploded" in diagram.error.value and "RuntimeError" in diagram.error.value
     # the other panels still heard about the change
-    assert "dL/dw" in explorer.sliders.gradients[("layer1.weight", (0, 0))].value
+    assert explorer.sliders.gradients[("layer1.weight", (0, 0))].value != label_before
     assert explorer.state.net.state_dict()["layer1.weight"][0, 0] == 0.5
     explorer.sliders.slider("layer1.weight", (0, 0)).value = 0.6
     assert diagram.error.value == "" and "w=0.600" in diagram.svg.value

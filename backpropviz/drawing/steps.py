@@ -8,6 +8,7 @@ only when the step does, so a frontend re-typesets LaTeX only on a step change.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from ..engine import Step, Trace
@@ -61,7 +62,9 @@ def shapes_line(step: Step, trace: Trace) -> str:
             parts.append(shape_text(trace[step.operands[token[1]]].T))
         else:
             parts.append(shape_text(trace[step.operands[token]]))
-    return " ".join(parts) + f" = {shape_text(step.value)}"
+    text = re.sub(r"\(\s+", "(", " ".join(parts))
+    text = re.sub(r"\s+\)", ")", text)
+    return text + f" = {shape_text(step.value)}"
 
 
 def _operand_block(name: str, value: Any, role: str | None, transposed: bool,

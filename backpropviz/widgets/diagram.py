@@ -8,6 +8,7 @@ import ipywidgets as widgets
 
 from ..drawing import network_svg, step_highlight
 from ._errors import ErrorArea, shows_errors
+from ._static import StaticFallback
 from .state import ExplorerState
 
 
@@ -21,7 +22,7 @@ def sample_options(state: ExplorerState) -> list[tuple[str, int]]:
     return [(f"row {n}: x = ({fmt(X[n])}), y = {fmt(Y[n])}", n) for n in range(len(X))]
 
 
-class NetworkDiagram(widgets.VBox):
+class NetworkDiagram(StaticFallback, widgets.VBox):
     """Inputs, hidden and output units and the loss; edges coloured by sign and
     sized by |w|; each unit's Z and H for the chosen sample; gradients on demand;
     the units and edges of the stepper's current step highlighted."""
@@ -86,6 +87,9 @@ class NetworkDiagram(widgets.VBox):
             highlight=step_highlight(spec, state.trace.sizes),
             gradients=self.show_gradients.value,
         )
+
+    def static_html(self) -> str:
+        return self.svg.value
 
     def __repr__(self) -> str:
         t = self.state.trace

@@ -13,6 +13,7 @@ from ..engine.trace import grad_key
 from ._errors import ErrorArea, shows_errors
 from .diagram import sample_options
 from .sliders import entry_label
+from ._static import StaticFallback
 from .state import ExplorerState
 
 _MAX_SHOWN = 16  # paths listed one by one; the rest are summed in one line
@@ -45,11 +46,16 @@ def drilldown_html(state: ExplorerState, param: str, index: tuple[int, ...], bat
     lines = []
     for path in ps.paths[:_MAX_SHOWN]:
         via = " → ".join(f"unit {u}" for u in path.units)
-        factors = " · ".join(html.escape(f.label) for f in path.factors)
-        numbers = " · ".join(f"({_f(f.value)})" for f in path.factors)
-        lines.append(
-            f"<li><div>via {via}:</div><div style='font-family:monospace'>{factors}</div>"
-            f"<div style='font-family:monospace'>= {numbers} = <b>{_f(path.product)}</b></div></li>")
+        rows = []
+        for f in path.factors:
+            symbol, _, meaning = f.label.partition(" = ")
+            rows.append(
+                f"<tr><td>{'×' if rows else ''}</td><td><code>{html.escape(symbol)}</code></td>"
+                f"<td><code>{html.escape(meaning)}</code></td>"
+                f"<td style='text-align:right'><code>{_f(f.value)}</code></td></tr>")
+        rows.append(f"<tr><td>=</td><td colspan=2>this path</td>"
+                    f"<td style='text-align:right'><code><b>{_f(path.product)}</b></code></td></tr>")
+        lines.append(f"<li>via {via}:<table class='bpv-path'>{''.join(rows)}</table></li>")
     rest = ps.paths[_MAX_SHOWN:]
     if rest:
         lines.append(f"<li>… and {len(rest)} more paths, adding up to "
@@ -66,7 +72,7 @@ def drilldown_html(state: ExplorerState, param: str, index: tuple[int, ...], bat
     )
 
 
-class GradientDrilldown(widgets.VBox):
+class GradientDrilldown(StaticFallback, widgets.VBox):
     """Pick a parameter entry and a sample; see dL/dw as a sum over paths of
     products of local derivatives, or the batch gradient as the mean over samples."""
 
@@ -79,7 +85,7 @@ class GradientDrilldown(widgets.VBox):
         self.entry = widgets.Dropdown(description="parameter", layout=widgets.Layout(width="max-content"))
         self.sample = widgets.Dropdown(description="sample", layout=widgets.Layout(width="max-content"))
         self.mode = widgets.ToggleButtons(options=[("one sample", False), ("batch mean", True)],
-                                          value=False, style={"button_width": "7em"})
+                                          value=False, style={"button_width": "9em"})
         self.body = widgets.HTML()
         self._menus_syncing = False
         super().__init__([widgets.HBox([self.entry, self.sample]), self.mode, self.body, self.error])
@@ -145,6 +151,9 @@ class GradientDrilldown(widgets.VBox):
     def _draw(self) -> None:
         param, index = self.selected
         self.body.value = drilldown_html(self.state, param, index, self.mode.value)
+
+    def static_html(self) -> str:
+        return self.body.value
 
     def __repr__(self) -> str:
         return f"GradientDrilldown: {self.entry.value}, sample {self.state.sample}"

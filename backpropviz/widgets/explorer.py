@@ -6,17 +6,16 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..drawing import network_svg, step_highlight, step_numbers_html
-from ..drawing.steps import STEP_CSS, step_title
 from ..engine import MLP
 from .diagram import NetworkDiagram
 from .drilldown import GradientDrilldown
 from .sliders import WeightSliders
+from ._static import StaticFallback
 from .state import ExplorerState
 from .stepper import ChainRuleStepper
 
 
-class Explorer(widgets.VBox):
+class Explorer(StaticFallback, widgets.Box):
     """Every panel on one state: ``Explorer(net, X, Y, loss="mse", lr=0.75)``.
 
     The panels are attributes (``stepper``, ``diagram``, ``drilldown``,
@@ -38,31 +37,15 @@ class Explorer(widgets.VBox):
         self.diagram = NetworkDiagram(state)
         self.drilldown = GradientDrilldown(state)
         self.sliders = WeightSliders(state)
-        half = widgets.Layout(flex="1 1 480px", min_width="0", padding="0 6px")
-        top = widgets.HBox([widgets.Box([self.stepper], layout=half),
-                            widgets.Box([self.diagram], layout=half)],
-                           layout=widgets.Layout(flex_flow="row wrap"))
-        bottom = widgets.HBox([widgets.Box([self.sliders], layout=half),
-                               widgets.Box([self.drilldown], layout=half)],
-                              layout=widgets.Layout(flex_flow="row wrap"))
-        super().__init__([top, bottom])
+        column = widgets.Layout(flex="1 1 520px", min_width="0", padding="0 6px")
+        left = widgets.VBox([self.stepper, self.drilldown], layout=column)
+        right = widgets.VBox([self.diagram, self.sliders], layout=column)
+        super().__init__([left, right], layout=widgets.Layout(
+            display="flex", flex_flow="row wrap", align_items="flex-start"))
         self.add_class("bpv-explorer")
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        """The live widget, plus a static HTML picture and plain text for places
-        that cannot run widgets (a notebook viewer, a terminal)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = repr(self)
-        state = self.state
-        step = state.current_step
-        bundle["text/html"] = (
-            f"{STEP_CSS}<div><b>{step_title(step, len(state.trace._schema))}</b></div>"
-            f"{step_numbers_html(step, state.trace)}"
-            + network_svg(state.trace, sample=state.sample,
-                          highlight=step_highlight(step.spec, state.trace.sizes))
-            + "<p><i>An interactive backpropviz Explorer: run the notebook in Jupyter to use it.</i></p>"
-        )
-        return bundle
+    def static_html(self) -> str:
+        return self.stepper.static_html() + self.diagram.static_html()
 
     def __repr__(self) -> str:
         return f"Explorer({self.state!r})\n{self.stepper.text()}"

@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ._errors import ErrorArea, shows_errors
+from ._static import StaticFallback
 from .state import ExplorerState
 
 
@@ -22,12 +23,14 @@ def gradient_html(g: float) -> str:
     if not math.isfinite(g):
         return f'<span title="the gradient overflowed">dL/dw = {g}</span>'
     if g > 0:
-        way = "◀ downhill: decrease"
+        way, tip = "◀ downhill", "decreasing this parameter lowers the loss"
     elif g < 0:
-        way = "downhill: increase ▶"
+        way, tip = "downhill ▶", "increasing this parameter lowers the loss"
     else:
-        way = "flat"
-    return f'<span style="font-family:monospace">dL/dw = {g:+.5f}</span> <span style="color:#555">{way}</span>'
+        way, tip = "flat", "the loss does not change to first order"
+    arrow = {"◀ downhill": "◀", "downhill ▶": "▶", "flat": "·"}[way]
+    return (f'<span style="white-space:nowrap" title="dL/dw = {g:+.8g}: {tip}">'
+            f'<code>{g:+.5f}</code> <span aria-label="{way}">{arrow}</span></span>')
 
 
 def _bound(value: float) -> float:
@@ -38,14 +41,14 @@ def _bound(value: float) -> float:
     return bound
 
 
-class WeightSliders(widgets.VBox):
+class WeightSliders(StaticFallback, widgets.VBox):
     """A slider for every parameter entry, labelled like ``layer1.weight[0,1]``.
 
     Sliders update the state continuously while dragged; each shows its current
     gradient. "Back to the start" restores the initial weights exactly.
     """
 
-    def __init__(self, state: ExplorerState, step: float = 0.001) -> None:
+    def __init__(self, state: ExplorerState, step: float | None = None) -> None:
         if not isinstance(state, ExplorerState):
             raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
         self.state = state
@@ -58,9 +61,13 @@ class WeightSliders(widgets.VBox):
         self.sliders: dict[tuple[str, tuple[int, ...]], widgets.FloatSlider] = {}
         self.gradients: dict[tuple[str, tuple[int, ...]], widgets.HTML] = {}
         self._step = step
-        self.rows = widgets.VBox()
+        self.rows = widgets.VBox(layout=widgets.Layout(max_height="30em", overflow="auto"))
+        self.legend = widgets.HTML(
+            '<small>Beside each slider: its gradient dL/dw, and an arrow pointing '
+            '<b>downhill</b> (◀ decrease or ▶ increase the parameter to lower the loss).</small>')
         self._entries: list = []
-        super().__init__([widgets.HBox([self.reset_button, self.loss_label]), self.rows, self.error])
+        super().__init__([widgets.HBox([self.reset_button, self.loss_label]), self.legend,
+                          self.rows, self.error])
         self.add_class("bpv-sliders")
         self.reset_button.on_click(self._on_reset)
         state.observe(self._on_trace, "trace")
@@ -81,13 +88,15 @@ class WeightSliders(widgets.VBox):
             slider = widgets.FloatSlider(
                 value=value, min=-bound, max=bound, step=self._step, continuous_update=True,
                 readout_format=".4f", description=label,
-                style={"description_width": "9.5em"}, layout=widgets.Layout(width="26em"))
+                style={"description_width": "9.5em"},
+                layout=widgets.Layout(width="auto", flex="1 1 auto", min_width="20em"))
             slider.observe(self._on_slider, "value")
             slider._bpv_entry = (name, index)
             grad = widgets.HTML()
             self.sliders[(name, index)] = slider
             self.gradients[(name, index)] = grad
-            rows.append(widgets.HBox([slider, grad]))
+            grad.layout = widgets.Layout(flex="0 0 7.5em")
+            rows.append(widgets.HBox([slider, grad], layout=widgets.Layout(align_items="center")))
         self.rows.children = rows
 
     def slider(self, name: str, index: tuple[int, ...]) -> widgets.FloatSlider:
@@ -136,6 +145,16 @@ class WeightSliders(widgets.VBox):
             self._syncing = False
         self.loss_label.value = (
             f'<span style="font-family:monospace">loss = {html.escape(f"{trace.loss:.6g}")}</span>')
+
+    def static_html(self) -> str:
+        trace = self.state.trace
+        params, grads = trace.parameters(), trace.gradients()
+        rows = "".join(
+            f"<tr><td><code>{entry_label(n, i)}</code></td>"
+            f"<td style='text-align:right'><code>{float(params[n][i]):.4f}</code></td>"
+            f"<td>{gradient_html(float(grads[n][i]))}</td></tr>"
+            for n, i in self._entries)
+        return f"{self.loss_label.value}<table>{rows}</table>"
 
     def __repr__(self) -> str:
         trace = self.state.trace

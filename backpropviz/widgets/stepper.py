@@ -13,6 +13,7 @@ import numpy as np
 from ..drawing import STEP_CSS, step_formula_latex, step_numbers_html, step_title
 from ..drawing.steps import shapes_line
 from ._errors import ErrorArea, shows_errors
+from ._static import StaticFallback
 from .state import ExplorerState
 
 _FRACTION = re.compile(r"^\s*([-+]?\d*\.?\d+)\s*/\s*([-+]?\d*\.?\d+)\s*$")
@@ -34,7 +35,7 @@ def parse_answer(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-class ChainRuleStepper(widgets.VBox):
+class ChainRuleStepper(StaticFallback, widgets.VBox):
     """Prev / Next / Reset and a jump list over the trace's steps.
 
     Each step shows its title, its formula (LaTeX, re-typeset only when the step
@@ -56,19 +57,22 @@ class ChainRuleStepper(widgets.VBox):
         self.title = widgets.HTML()
         self.formula = widgets.HTMLMath()
         self.numbers = widgets.HTML()
-        self.prev_button = widgets.Button(description="◀ Prev", tooltip="previous step")
-        self.next_button = widgets.Button(description="Next ▶", tooltip="next step", button_style="primary")
-        self.reset_button = widgets.Button(description="⟲ Start", tooltip="back to the first step")
+        auto = widgets.Layout(width="auto", min_width="5em")
+        self.prev_button = widgets.Button(description="◀ Prev", tooltip="previous step", layout=auto)
+        self.next_button = widgets.Button(description="Next ▶", tooltip="next step",
+                                          button_style="primary", layout=auto)
+        self.reset_button = widgets.Button(description="⟲ Start", tooltip="back to the first step",
+                                           layout=auto)
         self.jump = widgets.Dropdown(description="Jump to", layout=widgets.Layout(width="max-content"))
         self.apply_button = widgets.Button(
             description="Take this SGD step", tooltip="apply W ← W − lr·dL/dW to the net",
             layout=widgets.Layout(width="auto"))
-        self.quiz_toggle = widgets.ToggleButton(value=quiz, description="Quiz me",
+        self.quiz_toggle = widgets.ToggleButton(value=quiz, description="Quiz me", layout=auto,
                                                 tooltip="hide each result and guess it first")
         self.answer = widgets.Text(placeholder="your value", continuous_update=False,
                                    layout=widgets.Layout(width="10em"))
-        self.check_button = widgets.Button(description="Check", button_style="success")
-        self.reveal_button = widgets.Button(description="Reveal")
+        self.check_button = widgets.Button(description="Check", button_style="success", layout=auto)
+        self.reveal_button = widgets.Button(description="Reveal", layout=auto)
         self.prompt = widgets.HTML()
         self.verdict = widgets.HTML()
         self.quiz_box = widgets.HBox([self.prompt, self.answer, self.check_button,
@@ -79,7 +83,7 @@ class ChainRuleStepper(widgets.VBox):
         super().__init__([
             widgets.HTML(STEP_CSS),
             widgets.HBox([self.prev_button, self.next_button, self.reset_button, self.jump,
-                          self.quiz_toggle]),
+                          self.quiz_toggle], layout=widgets.Layout(flex_flow="row wrap")),
             self.title, self.formula, self.numbers, self.quiz_box,
             widgets.HBox([self.apply_button]), self.error,
         ])
@@ -240,6 +244,9 @@ class ChainRuleStepper(widgets.VBox):
         trace = self.state.trace
         return (f"{step_title(step, len(trace._schema))}\n{step.text}\n"
                 f"shapes: {shapes_line(step, trace)}")
+
+    def static_html(self) -> str:
+        return f"{self.title.value}<div>{html.escape(self.state.current_step.text)}</div>{self.numbers.value}"
 
     def __repr__(self) -> str:
         return f"ChainRuleStepper: {self.text()}"

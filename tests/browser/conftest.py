@@ -1,0 +1,149 @@
+"""A real JupyterLab and a real Chromium for the browser tests.
+
+Each test session starts its own JupyterLab on a temporary copy of the
+notebooks (Lab autosaves, so the committed ones are never touched), with its
+own Jupyter config folder, on a free port, and stops it by its own PID.
+Screenshots go to ``test-artifacts/`` (not committed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("BPV_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """(base URL, notebook folder) of a fresh JupyterLab."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"browser tests need Chromium at {CHROMIUM}: `make test` installs it")
+    work = tmp_path_factory.mktemp("lab")
+    notebooks = work / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    env = dict(os.environ)
+    env["JUPYTER_CONFIG_DIR"] = str(work / "config")
+    env["JUPYTER_RUNTIME_DIR"] = str(work / "runtime")
+    env["JUPYTERLAB_WORKSPACES_DIR"] = str(work / "workspaces")
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    jupyter = Path(sys.executable).with_name("jupyter")
+    subprocess.run([str(jupyter), "labextension", "disable",
+                    "@jupyterlab/apputils-extension:announcements"],
+                   env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = open(work / "lab.log", "w")
+    proc = subprocess.Popen(
+        [str(jupyter), "lab", "--no-browser", "--ServerApp.token=", "--ServerApp.password=",
+         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--allow-root",
+         "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True",
+         f"--ServerApp.root_dir={notebooks}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"JupyterLab did not start:\n{(work / 'lab.log').read_text()}")
+                time.sleep(0.3)
+        yield base, notebooks
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=False)
+    context.close()
+    _stop_kernels(request.getfixturevalue("lab")[0])
+
+
+def _stop_kernels(base: str) -> None:
+    """Shut down every kernel the test started, so the next test starts clean."""
+    import json
+
+    sessions = json.load(urllib.request.urlopen(f"{base}/api/sessions", timeout=10))
+    for session in sessions:
+        req = urllib.request.Request(f"{base}/api/sessions/{session['id']}", method="DELETE")
+        urllib.request.urlopen(req, timeout=10)
+
+
+_opened = 0
+
+
+def open_and_run(page, base: str, notebook: str) -> None:
+    """Open a notebook in a fresh Lab workspace, run all cells, wait until idle."""
+    global _opened
+    _opened += 1
+    page.goto(f"{base}/lab/workspaces/test{_opened}/tree/{notebook}?reset")
+    page.wait_for_function("path => window.jupyterapp && window.jupyterapp.shell.currentWidget "
+                           "&& window.jupyterapp.shell.currentWidget.context "
+                           "&& window.jupyterapp.shell.currentWidget.context.path === path "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
+                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel",
+                           arg=notebook)
+    page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.session"
+                           ".kernel.status === 'idle'")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # every code cell gets an execution count once the run is over
+    page.wait_for_function(
+        """() => {
+            const nb = window.jupyterapp.shell.currentWidget.content;
+            const cells = nb.widgets.filter(c => c.model.type === 'code');
+            return cells.length > 0 && cells.every(c => c.model.executionCount !== null)
+                && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle';
+        }""")
+
+
+def error_outputs(page) -> list[str]:
+    """Texts of error outputs (tracebacks, stderr) in the open notebook."""
+    return page.eval_on_selector_all(
+        ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
+        ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']",
+        "els => els.map(e => e.innerText)")

@@ -1,0 +1,133 @@
+"""The class notebooks in a real JupyterLab, clicked and dragged like a student would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import backpropviz as bpv
+from backpropviz.widgets import ChainRuleStepper, ExplorerState
+
+from seed_text import SEED_TEXT
+
+from .conftest import ARTIFACTS, error_outputs, open_and_run
+
+NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_notebook_runs_in_lab_without_errors(lab, page, notebook):
+    base, _ = lab
+    open_and_run(page, base, notebook)
+    assert error_outputs(page) == []
+    # widgets rendered as widgets, not as "Error displaying widget" or plain text
+    assert page.locator("text=Error displaying widget").count() == 0
+    if notebook != "01_xor_by_hand.ipynb":
+        assert page.locator(".bpv-stepper, .bpv-explorer").count() >= 1
+
+
+def _text(page, selector: str) -> str:
+    return page.locator(selector).first.inner_text()
+
+
+def test_next_moves_the_stepper_and_the_diagram(lab, page):
+    base, _ = lab
+    open_and_run(page, base, "02_step_through_the_chain_rule.ipynb")
+    stepper = page.locator(".bpv-stepper").first
+    stepper.scroll_into_view_if_needed()
+    assert "Step 1 of 17 · forward pass · Z1" in stepper.inner_text()
+    svg_before = page.locator(".bpv-diagram").first.inner_html()
+    stepper.locator("button", has_text="Next ▶").click()
+    page.wait_for_function(
+        "() => document.querySelector('.bpv-stepper').innerText.includes('Step 2 of 17')")
+    assert "forward pass · H1" in stepper.inner_text()
+    assert "shapes: LeakyReLU(0.5)((4, 2)) = (4, 2)" in stepper.inner_text()
+    # the diagram below follows the shared step (its highlight changes)
+    page.wait_for_function(
+        "before => document.querySelector('.bpv-diagram').innerHTML !== before", arg=svg_before)
+    # the formula is typeset by MathJax, not left as $$...$$
+    assert stepper.locator("mjx-container, .MathJax").count() >= 1
+    stepper.screenshot(path=str(_artifact("stepper-step-2.png")))
+
+
+def _artifact(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
+
+
+def test_dragging_a_slider_moves_every_panel(lab, page):
+    base, _ = lab
+    page.set_viewport_size({"width": 1680, "height": 1050})
+    open_and_run(page, base, "03_drag_the_weights.ipynb")
+    page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
+    explorer = page.locator(".bpv-explorer").first
+    slider = explorer.locator(".widget-slider", has=page.locator("label", has_text="layer1.weight[0,1]"))
+    slider.scroll_into_view_if_needed()
+    readout = slider.locator(".widget-readout")
+    assert readout.inner_text().replace("\u2212", "-") == "-0.5792"
+    # Rendering the sliders must not nudge the weights (a slider that snaps its
+    # value to a step would): the kernel still computes the seed's numbers.
+    page.wait_for_timeout(1000)
+    assert "layer1.weight[0,1] = -0.5792" in explorer.locator(".bpv-diagram").inner_html()
+    assert SEED_TEXT["Z1"] in explorer.locator(".bpv-stepper").inner_text()
+    before = {
+        "diagram": explorer.locator(".bpv-diagram").inner_html(),
+        "stepper": explorer.locator(".bpv-stepper").inner_text(),
+        "sliders": explorer.locator(".bpv-sliders").inner_text(),
+    }
+    handle = slider.locator(".noUi-handle")
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for dx in range(5, 61, 5):  # a real drag, in small moves
+        page.mouse.move(x + dx, y)
+    page.mouse.up()
+    page.wait_for_function(
+        "before => document.querySelector('.bpv-explorer .bpv-diagram').innerHTML !== before",
+        arg=before["diagram"])
+    value = float(readout.inner_text().replace("\u2212", "-"))
+    assert value > -0.5792
+    # the kernel's state ends at the slider's final value, and every panel shows it
+    page.wait_for_function(
+        """v => {
+            const m = document.querySelector('.bpv-explorer .bpv-diagram').innerHTML
+                .match(/layer1.weight\\[0,1\\] = ([-0-9.e]+)/);
+            return m && Math.abs(parseFloat(m[1]) - v) <= 5e-5;
+        }""", arg=value)
+    assert explorer.locator(".bpv-stepper").inner_text() != before["stepper"]
+    assert explorer.locator(".bpv-sliders").inner_text() != before["sliders"]
+    assert error_outputs(page) == []
+    explorer.locator(".bpv-stepper").scroll_into_view_if_needed()
+    page.screenshot(path=str(_artifact("explorer-after-drag.png")))
+
+
+def test_quiz_right_and_wrong_in_the_browser(lab, page):
+    base, _ = lab
+    open_and_run(page, base, "02_step_through_the_chain_rule.ipynb")
+    # the same state, headless, tells us the entry asked and its true value
+    X, Y = bpv.datasets.xor()
+    twin = ChainRuleStepper(ExplorerState(bpv.examples.seed_net(), X, Y), quiz=True)
+    entry = twin.quiz_entry()
+    truth = float(np.asarray(twin.state.current_step.value)[entry])
+    quiz = page.locator(".bpv-stepper").nth(1)
+    quiz.scroll_into_view_if_needed()
+    assert "What is Z1[" in quiz.inner_text()
+    box = quiz.locator("input[type=text]")
+    box.fill(f"{truth + 1:.4f}")
+    box.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelectorAll('.bpv-stepper')[1].innerText.includes('Not quite.')")
+    quiz.locator("button", has_text="Next ▶").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.bpv-stepper')[1].innerText.includes('What is H1[')")
+    twin.next_button.click()
+    entry = twin.quiz_entry()
+    truth = float(np.asarray(twin.state.current_step.value)[entry])
+    box.fill(f"{truth:.4f}")
+    quiz.locator("button", has_text="Check").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.bpv-stepper')[1].innerText.includes('Right!')")
+    quiz.screenshot(path=str(_artifact("quiz-right.png")))
