@@ -35,12 +35,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    """(base URL, notebook folder) of a fresh JupyterLab."""
+def _serve(work: Path, app: str):
+    """Start ``jupyter lab`` or ``jupyter notebook`` (7) on a copy of the notebooks."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"browser tests need Chromium at {CHROMIUM}: `make test` installs it")
-    work = tmp_path_factory.mktemp("lab")
     notebooks = work / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks)
     env = dict(os.environ)
@@ -53,12 +51,13 @@ def lab(tmp_path_factory):
                     "@jupyterlab/apputils-extension:announcements"],
                    env=env, check=True, capture_output=True)
     port = _free_port()
-    log = open(work / "lab.log", "w")
+    expose = ("--LabApp.expose_app_in_browser=True" if app == "lab"
+              else "--JupyterNotebookApp.expose_app_in_browser=True")
+    log = open(work / f"{app}.log", "w")
     proc = subprocess.Popen(
-        [str(jupyter), "lab", "--no-browser", "--ServerApp.token=", "--ServerApp.password=",
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--allow-root",
-         "--LabApp.expose_app_in_browser=True", "--ServerApp.disable_check_xsrf=True",
-         f"--ServerApp.root_dir={notebooks}"],
+        [str(jupyter), app, "--no-browser", "--ServerApp.token=", "--ServerApp.password=",
+         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--allow-root", expose,
+         "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={notebooks}"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -69,7 +68,7 @@ def lab(tmp_path_factory):
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start:\n{(work / 'lab.log').read_text()}")
+                    raise RuntimeError(f"jupyter {app} did not start:\n{(work / f'{app}.log').read_text()}")
                 time.sleep(0.3)
         yield base, notebooks
     finally:
@@ -79,6 +78,18 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """(base URL, notebook folder) of a fresh JupyterLab 4."""
+    yield from _serve(tmp_path_factory.mktemp("lab"), "lab")
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory):
+    """(base URL, notebook folder) of a fresh Jupyter Notebook 7."""
+    yield from _serve(tmp_path_factory.mktemp("nb7"), "notebook")
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +111,9 @@ def page(browser, request):
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=False)
     context.close()
-    _stop_kernels(request.getfixturevalue("lab")[0])
+    for server in ("lab", "notebook7"):
+        if server in request.fixturenames:
+            _stop_kernels(request.getfixturevalue(server)[0])
 
 
 def _stop_kernels(base: str) -> None:
@@ -116,11 +129,14 @@ def _stop_kernels(base: str) -> None:
 _opened = 0
 
 
-def open_and_run(page, base: str, notebook: str) -> None:
-    """Open a notebook in a fresh Lab workspace, run all cells, wait until idle."""
+def open_and_run(page, base: str, notebook: str, app: str = "lab") -> None:
+    """Open a notebook (in a fresh Lab workspace), run all cells, wait until idle."""
     global _opened
     _opened += 1
-    page.goto(f"{base}/lab/workspaces/test{_opened}/tree/{notebook}?reset")
+    if app == "lab":
+        page.goto(f"{base}/lab/workspaces/test{_opened}/tree/{notebook}?reset")
+    else:
+        page.goto(f"{base}/notebooks/{notebook}")
     page.wait_for_function("path => window.jupyterapp && window.jupyterapp.shell.currentWidget "
                            "&& window.jupyterapp.shell.currentWidget.context "
                            "&& window.jupyterapp.shell.currentWidget.context.path === path "

@@ -28,8 +28,34 @@ def test_notebook_runs_in_lab_without_errors(lab, page, notebook):
         assert page.locator(".bpv-stepper, .bpv-explorer").count() >= 1
 
 
-def _text(page, selector: str) -> str:
-    return page.locator(selector).first.inner_text()
+def test_explorer_works_in_notebook_7(notebook7, page):
+    base, _ = notebook7
+    open_and_run(page, base, "03_drag_the_weights.ipynb", app="notebook")
+    assert error_outputs(page) == []
+    explorer = page.locator(".bpv-explorer").first
+    explorer.locator(".bpv-stepper").scroll_into_view_if_needed()
+    stepper = explorer.locator(".bpv-stepper")
+    stepper.locator("button", has_text="Next ▶").click()
+    page.wait_for_function(
+        "() => document.querySelector('.bpv-stepper').innerText.includes('Step 2 of 17')")
+    slider = explorer.locator(".widget-slider", has=page.locator("label", has_text="layer2.bias[0]"))
+    slider.scroll_into_view_if_needed()
+    before = explorer.locator(".bpv-diagram").inner_html()
+    readout = slider.locator(".widget-readout")
+    assert readout.inner_text() == "0.6358"
+    handle = slider.locator(".noUi-handle")
+    handle.evaluate("e => e.scrollIntoView({block: 'center'})")
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 40, y, steps=8)
+    page.mouse.up()
+    page.wait_for_function("el => el.innerText !== '0.6358'", arg=readout.element_handle())
+    page.wait_for_function(
+        "before => document.querySelector('.bpv-explorer .bpv-diagram').innerHTML !== before",
+        arg=before)
+    page.screenshot(path=str(_artifact("notebook7-explorer.png")))
 
 
 def test_next_moves_the_stepper_and_the_diagram(lab, page):
