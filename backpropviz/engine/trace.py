@@ -243,6 +243,20 @@ class Trace(Mapping):
         )
 
     @property
+    def specs(self) -> tuple[StepSpec, ...]:
+        """The steps without numbers; shared by every trace of the same net and loss,
+        so ``a.specs is b.specs`` tells that two traces have the same steps."""
+        return self._schema
+
+    @property
+    def num_steps(self) -> int:
+        return len(self._schema)
+
+    def step_at(self, index: int) -> Step:
+        """The step at position ``index`` in board order."""
+        return Step(self._schema[index], self)
+
+    @property
     def steps(self) -> list[Step]:
         """The steps in board order: forward, loss, backward, then the update."""
         return [Step(spec, self) for spec in self._schema]

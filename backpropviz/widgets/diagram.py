@@ -81,7 +81,7 @@ class NetworkDiagram(StaticFallback, widgets.VBox):
 
     def _draw(self) -> None:
         state = self.state
-        spec = state.trace._schema[state.step] if self.show_step.value else None
+        spec = state.trace.specs[state.step] if self.show_step.value else None
         self.svg.value = network_svg(
             state.trace, sample=state.sample,
             highlight=step_highlight(spec, state.trace.sizes),

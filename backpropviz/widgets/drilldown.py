@@ -133,7 +133,7 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
 
     @shows_errors("Updating the drill-down")
     def _on_trace(self, change: dict) -> None:
-        if change["old"] is None or change["old"]._schema is not change["new"]._schema \
+        if change["old"] is None or change["old"].specs is not change["new"].specs \
                 or change["old"]["X"].shape != change["new"]["X"].shape:
             self._sync_menus()
         self._draw()

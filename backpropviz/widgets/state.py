@@ -98,18 +98,23 @@ class ExplorerState(HasTraits):
 
     @property
     def current_step(self):
-        return self.trace.steps[self.step]
+        return self.trace.step_at(self.step)
 
     # ------------------------------------------------------------------ changing
 
     def _install(self, trace: Trace) -> None:
-        """Make ``trace`` current: every panel observing ``trace`` updates now."""
-        self.set_trait("revision", self.revision + 1)
-        if self.step >= len(trace._schema):
-            self.step = len(trace._schema) - 1
-        if self.sample >= trace["X"].shape[0]:
-            self.sample = 0
-        self.set_trait("trace", trace)
+        """Make ``trace`` current: every panel observing ``trace`` updates now.
+
+        When the new trace has fewer steps or rows, ``step`` and ``sample`` are
+        clamped in the same breath, so no observer sees one without the other.
+        """
+        with self.hold_trait_notifications():
+            self.set_trait("revision", self.revision + 1)
+            self.set_trait("trace", trace)
+            if self.step >= trace.num_steps:
+                self.step = trace.num_steps - 1
+            if self.sample >= trace["X"].shape[0]:
+                self.sample = 0
 
     def _retrace(self, **changes: Any) -> Trace:
         return self._net.trace(
@@ -186,8 +191,8 @@ class ExplorerState(HasTraits):
     def _check_step(self, proposal: dict) -> int:
         value = as_int("step", proposal["value"], minimum=0)
         trace = self.trace
-        if trace is not None and value >= len(trace._schema):
-            raise ValueError(f"step must be from 0 to {len(trace._schema) - 1}, got {value}")
+        if trace is not None and value >= trace.num_steps:
+            raise ValueError(f"step must be from 0 to {trace.num_steps - 1}, got {value}")
         return value
 
     @validate("sample")
@@ -200,5 +205,5 @@ class ExplorerState(HasTraits):
 
     def __repr__(self) -> str:
         return (f"ExplorerState({self._net.arch} net, loss={self._loss} {self.trace.loss:.6g}, "
-                f"lr={self._lr:g}, step {self.step + 1}/{len(self.trace._schema)})")
+                f"lr={self._lr:g}, step {self.step + 1}/{len(self.trace.specs)})")
 

@@ -79,7 +79,7 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
                                       self.reveal_button, self.verdict])
         self._revealed: set[int] = set()
         self._menu_syncing = False
-        self._schema = None
+        self._shown_specs = None
         super().__init__([
             widgets.HTML(STEP_CSS),
             widgets.HBox([self.prev_button, self.next_button, self.reset_button, self.jump,
@@ -157,7 +157,7 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
 
     @shows_errors("Going to the next step")
     def _on_next(self, _button: Any = None) -> None:
-        if self.state.step < len(self.state.trace._schema) - 1:
+        if self.state.step < self.state.trace.num_steps - 1:
             self.state.step += 1
 
     @shows_errors("Going back to the first step")
@@ -198,7 +198,7 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
     @shows_errors("Updating the step")
     def _on_trace(self, change: dict) -> None:
         self._render(step_changed=change["old"] is None or
-                     change["old"]._schema is not change["new"]._schema)
+                     change["old"].specs is not change["new"].specs)
 
     @shows_errors("Showing the step")
     def _on_step(self, change: dict) -> None:
@@ -212,11 +212,11 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
     def _render(self, step_changed: bool) -> None:
         state, trace = self.state, self.state.trace
         step = state.current_step
-        total = len(trace._schema)
+        total = trace.num_steps
         self._menu_syncing = True
         try:
-            if trace._schema is not self._schema:
-                self._schema = trace._schema
+            if trace.specs is not self._shown_specs:
+                self._shown_specs = trace.specs
                 self.jump.options = [(f"{s.index + 1}. {s.text}", s.index) for s in trace.steps]
             if self.jump.value != state.step:
                 self.jump.value = state.step
@@ -242,7 +242,7 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
         """The current step in plain text: title, formula, shapes (for reprs and tests)."""
         step = self.state.current_step
         trace = self.state.trace
-        return (f"{step_title(step, len(trace._schema))}\n{step.text}\n"
+        return (f"{step_title(step, trace.num_steps)}\n{step.text}\n"
                 f"shapes: {shapes_line(step, trace)}")
 
     def static_html(self) -> str:
