@@ -7,6 +7,7 @@ the panels in ``backpropviz.widgets`` build on it.
 from . import datasets, examples
 from .engine import (
     MLP,
+    Trainer,
     BCELoss,
     CrossEntropyLoss,
     GradcheckReport,
@@ -24,7 +25,8 @@ from .engine import (
 __version__ = "0.1.0"
 
 _WIDGETS = ("Explorer", "ExplorerState", "ChainRuleStepper", "WeightSliders",
-            "NetworkDiagram", "GradientDrilldown")
+            "NetworkDiagram", "GradientDrilldown", "BoundaryPanel", "TrainingControls",
+            "DataControls", "ArchitectureControls", "LandscapePanel", "SaveLoadPanel")
 
 
 def __getattr__(name: str):
@@ -37,7 +39,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'backpropviz' has no attribute {name!r}")
 
 __all__ = [
-    "MLP", "Trace", "Step", "gradcheck", "GradcheckReport", "ReLU", "LeakyReLU",
+    "MLP", "Trainer", "Trace", "Step", "gradcheck", "GradcheckReport", "ReLU", "LeakyReLU",
     "Tanh", "Sigmoid", "Identity", "MSELoss", "BCELoss", "CrossEntropyLoss",
     "datasets", "examples", *_WIDGETS,
 ]

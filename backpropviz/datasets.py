@@ -110,6 +110,44 @@ def moons(n: int = 200, noise: float = 0.1, seed: int | None = 0) -> Dataset:
     return _finish([upper, lower], noise, rng)
 
 
+def blobs(n: int = 240, noise: float = 0.2, seed: int | None = 0, classes: int = 3) -> Dataset:
+    """``classes`` round clusters on a circle of radius 0.7; Y holds labels 0..classes-1.
+
+    For several classes: train it with ``loss="cross_entropy"`` and one output
+    unit per class.
+    """
+    n, noise, rng = _args(n, noise, seed)
+    k = as_int("classes", classes, minimum=2)
+    if k > 8:
+        raise ValueError(f"classes must be at most 8, got {k}")
+    counts = [n // k + (1 if c < n % k else 0) for c in range(k)]
+    points = []
+    for c, count in enumerate(counts):
+        angle = 2 * np.pi * c / k + np.pi / 2
+        points.append(np.tile([0.7 * np.cos(angle), 0.7 * np.sin(angle)], (count, 1)))
+    return _finish(points, noise, rng)
+
+
+def train_test_split(X: np.ndarray, Y: np.ndarray, test_fraction: float = 0.25,
+                     seed: int | None = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(X_train, Y_train, X_test, Y_test): a reproducible random split of the rows.
+
+    ``test_fraction`` 0 gives an empty test set (arrays with no rows).
+    """
+    X, Y = as_dataset(X, Y)
+    f = as_real("test_fraction", test_fraction)
+    if not 0.0 <= f < 1.0:
+        raise ValueError(f"test_fraction must be in [0, 1), got {f!r}")
+    if seed is not None:
+        seed = as_int("seed", seed, minimum=0)
+    n_test = int(round(f * len(X)))
+    if len(X) - n_test < 1:
+        raise ValueError(f"test_fraction {f} leaves no training rows out of {len(X)}")
+    order = np.random.default_rng(seed).permutation(len(X))
+    test, train = np.sort(order[:n_test]), np.sort(order[n_test:])
+    return X[train], Y[train], X[test], Y[test]
+
+
 #: Generators by name, for menus.
 GENERATORS: dict[str, Callable[..., Dataset]] = {
     "circle": circle,
@@ -117,6 +155,7 @@ GENERATORS: dict[str, Callable[..., Dataset]] = {
     "gaussians": gaussians,
     "spiral": spiral,
     "moons": moons,
+    "blobs": blobs,
 }
 
 

@@ -19,8 +19,11 @@ def test_generators_shape_balance_and_reproducibility(name):
     X, Y = datasets.make(name, n=101, noise=0.1, seed=3)
     assert X.shape == (101, 2) and Y.shape == (101, 1)
     assert X.dtype == Y.dtype == np.float64
-    assert set(np.unique(Y)) == {0.0, 1.0}
-    assert int(Y.sum()) == 50  # balanced: the first class gets the odd row
+    if name == "blobs":  # three classes, 34 + 34 + 33
+        assert np.bincount(Y[:, 0].astype(int)).tolist() == [34, 34, 33]
+    else:
+        assert set(np.unique(Y)) == {0.0, 1.0}
+        assert int(Y.sum()) == 50  # balanced: the first class gets the odd row
     assert np.abs(X).max() < 2.0
     X2, Y2 = datasets.make(name, n=101, noise=0.1, seed=3)
     assert np.array_equal(X, X2) and np.array_equal(Y, Y2)
@@ -68,3 +71,18 @@ def test_make_and_as_dataset():
     assert X.dtype == np.float64 and Y.shape == (2, 1)
     with pytest.raises(ValueError, match=re.escape("one row per row of X (2), got 3")):
         datasets.as_dataset([[1, 2], [3, 4]], [0, 1, 1])
+
+
+def test_train_test_split_is_a_reproducible_partition():
+    X, Y = datasets.moons(40, seed=1)
+    Xtr, Ytr, Xte, Yte = datasets.train_test_split(X, Y, 0.25, seed=2)
+    assert len(Xtr) == 30 and len(Xte) == 10
+    rows = {tuple(r) for r in X}
+    assert {tuple(r) for r in Xtr} | {tuple(r) for r in Xte} == rows
+    again = datasets.train_test_split(X, Y, 0.25, seed=2)
+    assert np.array_equal(again[2], Xte)
+    assert len(datasets.train_test_split(X, Y, 0.0)[2]) == 0
+    with pytest.raises(ValueError, match=re.escape("test_fraction must be in [0, 1), got 1.0")):
+        datasets.train_test_split(X, Y, 1.0)
+    with pytest.raises(ValueError, match="classes must be at most 8, got 9"):
+        datasets.blobs(classes=9)

@@ -8,10 +8,12 @@ from .gradcheck import GradcheckReport, gradcheck
 from .losses import LOSSES, BCELoss, CrossEntropyLoss, Loss, MSELoss, get_loss
 from .mlp import MLP
 from .trace import PHASES, Step, StepSpec, Trace, grad_key, param_name, value_key
+from .training import Trainer
+from . import grid, landscape, paths, training
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Tanh",
     "get_activation", "GradcheckReport", "gradcheck", "LOSSES", "BCELoss",
     "CrossEntropyLoss", "Loss", "MSELoss", "get_loss", "MLP", "PHASES", "Step",
-    "StepSpec", "Trace", "grad_key", "param_name", "value_key",
+    "StepSpec", "Trace", "grad_key", "param_name", "value_key", "Trainer",
 ]

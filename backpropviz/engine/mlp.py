@@ -143,6 +143,14 @@ class MLP:
         self._B = [arrays[param_name(l, "B")] for l in range(1, self.num_layers + 1)]
         self._version = object()
 
+    def _set_parameters(self, state: Mapping[str, np.ndarray]) -> None:
+        """Install parameters the engine itself produced (an undo snapshot), as they
+        are: unlike ``load_state_dict`` this accepts the inf/NaN of a diverged run."""
+        n = self.num_layers
+        self._W = [_frozen(np.array(state[param_name(l, "W")])) for l in range(1, n + 1)]
+        self._B = [_frozen(np.array(state[param_name(l, "B")])) for l in range(1, n + 1)]
+        self._version = object()
+
     def copy(self) -> "MLP":
         """An independent net with the same layers and parameters."""
         twin = MLP(self.sizes, list(self.activations), seed=0)

@@ -7,12 +7,19 @@
     display(ChainRuleStepper(state), NetworkDiagram(state))
 """
 
+from .architecture import ArchitectureControls
+from .boundary import BoundaryPanel
+from .data import DataControls
 from .diagram import NetworkDiagram
 from .drilldown import GradientDrilldown
 from .explorer import Explorer
+from .landscape import LandscapePanel
+from .saving import SaveLoadPanel
 from .sliders import WeightSliders
 from .state import ExplorerState
 from .stepper import ChainRuleStepper
+from .training import TrainingControls
 
-__all__ = ["ChainRuleStepper", "Explorer", "ExplorerState", "GradientDrilldown",
-           "NetworkDiagram", "WeightSliders"]
+__all__ = ["ArchitectureControls", "BoundaryPanel", "ChainRuleStepper", "DataControls", "Explorer",
+           "ExplorerState", "GradientDrilldown", "LandscapePanel", "NetworkDiagram", "SaveLoadPanel",
+           "TrainingControls", "WeightSliders"]

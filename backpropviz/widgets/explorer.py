@@ -1,4 +1,4 @@
-"""The Explorer: stepper, diagram, drill-down and sliders on one shared state."""
+"""The Explorer: every panel on one shared state."""
 
 from __future__ import annotations
 
@@ -7,45 +7,79 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..engine import MLP
+from ._static import StaticFallback
+from .architecture import ArchitectureControls
+from .boundary import BoundaryPanel
+from .data import DataControls
 from .diagram import NetworkDiagram
 from .drilldown import GradientDrilldown
+from .landscape import LandscapePanel
+from .saving import SaveLoadPanel
 from .sliders import WeightSliders
-from ._static import StaticFallback
 from .state import ExplorerState
 from .stepper import ChainRuleStepper
+from .training import TrainingControls
+
+SECTIONS = ("Data", "Architecture", "Loss landscape", "Save and load")
 
 
-class Explorer(StaticFallback, widgets.Box):
+class Explorer(StaticFallback, widgets.VBox):
     """Every panel on one state: ``Explorer(net, X, Y, loss="mse", lr=0.75)``.
 
-    The panels are attributes (``stepper``, ``diagram``, ``drilldown``,
-    ``sliders``) and ``state`` is the shared :class:`ExplorerState`; pass
-    ``state=`` instead of a net to build an Explorer on an existing state.
+    Top: the training controls and the loss curve. Left: the chain-rule stepper
+    and the drill-down on one weight. Right: the network diagram, the decision
+    boundary with a map of every hidden unit, and a slider per parameter.
+    Below, folded away: the data, the architecture, the loss landscape, and
+    saving and loading. The panels are attributes (``stepper``, ``diagram``,
+    ``boundary``, ``sliders``, ``drilldown``, ``training``, ``data``,
+    ``architecture``, ``landscape``, ``saving``); ``state`` is the shared
+    :class:`ExplorerState`. Pass ``state=`` to build on an existing state.
     """
 
     def __init__(self, net: MLP | None = None, X: Any = None, Y: Any = None,
-                 loss: str = "mse", lr: float = 0.75, *, state: ExplorerState | None = None,
+                 loss: str = "mse", lr: float = 0.75, *, X_test: Any = None, Y_test: Any = None,
+                 batch_size: int | None = None, state: ExplorerState | None = None,
                  quiz: bool = False) -> None:
         if state is None:
             if net is None or X is None or Y is None:
                 raise TypeError("Explorer needs net, X and Y (or state=an ExplorerState)")
-            state = ExplorerState(net, X, Y, loss=loss, lr=lr)
+            state = ExplorerState(net, X, Y, loss=loss, lr=lr, X_test=X_test, Y_test=Y_test,
+                                  batch_size=batch_size)
         elif not isinstance(state, ExplorerState):
             raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
         self.state = state
+        self.training = TrainingControls(state)
         self.stepper = ChainRuleStepper(state, quiz=quiz)
-        self.diagram = NetworkDiagram(state)
         self.drilldown = GradientDrilldown(state)
+        self.diagram = NetworkDiagram(state)
+        self.boundary = BoundaryPanel(state)
         self.sliders = WeightSliders(state)
+        self.data = DataControls(state)
+        self.architecture = ArchitectureControls(state)
+        self.landscape = LandscapePanel(state, active=False)
+        self.saving = SaveLoadPanel(state)
         column = widgets.Layout(flex="1 1 520px", min_width="0", padding="0 6px")
         left = widgets.VBox([self.stepper, self.drilldown], layout=column)
-        right = widgets.VBox([self.diagram, self.sliders], layout=column)
-        super().__init__([left, right], layout=widgets.Layout(
+        right = widgets.VBox([self.diagram, self.boundary, self.sliders], layout=column)
+        self.sections = widgets.Accordion(
+            children=[self.data, self.architecture, self.landscape, self.saving],
+            titles=SECTIONS, selected_index=None)
+        self.sections.observe(self._on_section, "selected_index")
+        body = widgets.Box([left, right], layout=widgets.Layout(
             display="flex", flex_flow="row wrap", align_items="flex-start"))
+        super().__init__([self.training, body, self.sections])
         self.add_class("bpv-explorer")
 
+    def _on_section(self, change: dict) -> None:
+        # The landscape costs a batch of forward passes: draw it only while open.
+        try:
+            self.landscape.active = change["new"] == SECTIONS.index("Loss landscape")
+        except Exception as exc:
+            self.landscape.error.show(exc, "Drawing the loss landscape")
+
     def static_html(self) -> str:
-        return self.stepper.static_html() + self.diagram.static_html()
+        return (self.training.static_html() + self.stepper.static_html()
+                + self.diagram.static_html() + self.boundary.static_html())
 
     def __repr__(self) -> str:
         return f"Explorer({self.state!r})\n{self.stepper.text()}"

@@ -1,0 +1,231 @@
+"""The decision boundary: the net's output over the input plane, drawn fast.
+
+The figure, its axes, ticks and labels are drawn once and cached as a
+background. Each update restores that background, writes the heatmap's pixels
+straight into the axes' area of the canvas (nearest-neighbour, through index
+maps computed once: matplotlib's own image resampling would cost more than the
+rest together), draws the boundary's line segments and the points on top, and
+encodes the result: no axes are cleared and nothing is re-plotted.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import contourpy
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from PIL import Image
+
+from ..engine import MLP
+from ..engine.grid import GridEvaluator
+from .colors import DIVERGING_LIGHT, class_colors, class_rgb, diverging_rgb, hex_color
+
+
+def data_limits(X: np.ndarray, pad: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Square-ish plot limits around the rows of X (2 columns), padded."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    span = np.maximum(hi - lo, 1e-9)
+    lo, hi = lo - pad * span, hi + pad * span
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def class_probabilities(output: np.ndarray, loss: str) -> np.ndarray:
+    """(n, k) class probabilities from a net's output: one unit is P(class 1)."""
+    if output.shape[1] == 1:
+        p = np.clip(output[:, 0], 0.0, 1.0)
+        return np.column_stack([1.0 - p, p])
+    if loss == "cross_entropy":
+        shifted = output - output.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        return e / e.sum(axis=1, keepdims=True)
+    return np.clip(output, 0.0, None) / np.maximum(np.clip(output, 0.0, None).sum(axis=1, keepdims=True), 1e-12)
+
+
+def labels_of(Y: np.ndarray) -> np.ndarray:
+    """Integer class labels from targets as the loss sees them ((n, 1) 0/1 or one-hot)."""
+    if Y.shape[1] == 1:
+        return (Y[:, 0] > 0.5).astype(int)
+    return np.argmax(Y, axis=1)
+
+
+@dataclass
+class BoundaryFrame:
+    """What one update drew: the image bytes and the numbers behind them."""
+
+    image: bytes
+    format: str
+    probs: np.ndarray          # (resolution**2, k) class probabilities on the grid
+    segments: list[np.ndarray]  # the boundary's polylines, in data coordinates
+    wrong_train: int
+    wrong_test: int
+
+
+class BoundaryPlot:
+    """A decision-boundary figure for 2-input nets, updated in place.
+
+    Parameters
+    ----------
+    xlim, ylim : the input plane shown.
+    resolution : grid points per side (100 gives 10,000 evaluations).
+    size : (width, height) in pixels.
+    image_format : ``"jpeg"`` (quality 85: 1 ms to encode, a third of the bytes) or
+        ``"png"`` (crisper points, about 4 ms more per update).
+    """
+
+    def __init__(self, xlim, ylim, resolution: int = 100, size: tuple[int, int] = (420, 400),
+                 image_format: str = "jpeg") -> None:
+        if image_format not in ("png", "jpeg"):
+            raise ValueError(f"image_format must be 'png' or 'jpeg', got {image_format!r}")
+        self.grid = GridEvaluator(xlim, ylim, resolution)
+        self.format = image_format
+        res = self.grid.resolution
+        w, h = size
+        self.figure = Figure(figsize=(w / 100, h / 100), dpi=100)
+        self.canvas = FigureCanvasAgg(self.figure)
+        ax = self.ax = self.figure.add_axes((0.15, 0.12, 0.82, 0.85))
+        (x0, x1), (y0, y1) = self.grid.xlim, self.grid.ylim
+        ax.set_xlim(x0, x1)
+        ax.set_ylim(y0, y1)
+        ax.set_xlabel("x[0]")
+        ax.set_ylabel("x[1]")
+        self._rgb = np.empty((res * res, 3), dtype=np.uint8)
+        self._packed = np.empty(res * res, dtype=np.uint32)
+        self.lines = LineCollection([], colors="#222222", linewidths=1.6, animated=True)
+        ax.add_collection(self.lines)
+        kw = dict(animated=True, zorder=3)
+        self.train = ax.scatter(np.empty(0), np.empty(0), s=26, edgecolors="#222222", linewidths=0.6, **kw)
+        self.test = ax.scatter(np.empty(0), np.empty(0), s=34, marker="^", edgecolors="black",
+                               linewidths=0.7, **kw)
+        self.wrong = ax.scatter(np.empty(0), np.empty(0), s=60, marker="x", c="#b00020",
+                                linewidths=1.6, **kw)
+        self.canvas.draw()
+        self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+        # The axes' inside in buffer pixels (rows from the top), and for each
+        # pixel the grid cell it shows.
+        box = ax.get_window_extent()
+        height = self.canvas.get_width_height()[1]
+        c0, c1 = int(np.ceil(box.x0)) + 1, int(np.floor(box.x1))
+        r0, r1 = height - int(np.floor(box.y1)) + 1, height - int(np.ceil(box.y0))
+        self._region = (slice(r0, r1), slice(c0, c1))
+        cols = ((np.arange(c0, c1) + 0.5 - box.x0) / box.width * res).astype(int)
+        rows = ((height - (np.arange(r0, r1) + 0.5) - box.y0) / box.height * res).astype(int)
+        self._pixel_index = (np.clip(rows, 0, res - 1)[:, None] * res
+                             + np.clip(cols, 0, res - 1)[None, :])
+        self._xs = np.linspace(x0, x1, res)
+        self._ys = np.linspace(y0, y1, res)
+        self._points: tuple = (np.empty((0, 2)), np.empty(0, int), np.empty((0, 2)), np.empty(0, int))
+        self._pt_index = np.empty(0, dtype=np.intp)
+
+    def set_data(self, X: np.ndarray, labels: np.ndarray, X_test: np.ndarray | None = None,
+                 labels_test: np.ndarray | None = None, classes: int = 2) -> None:
+        """The points to show: training rows as circles, test rows as triangles."""
+        colours = np.array([hex_color(c) for c in class_colors(classes)])
+        self.train.set_offsets(X)
+        self.train.set_facecolors(colours[labels] if len(labels) else [])
+        if X_test is None or len(X_test) == 0:
+            X_test, labels_test = np.empty((0, 2)), np.empty(0, int)
+        self.test.set_offsets(X_test)
+        self.test.set_facecolors(colours[labels_test] if len(labels_test) else [])
+        self._points = (X, labels, X_test, labels_test)
+        self._render_points_layer()
+
+    def _render_points_layer(self) -> None:
+        """Draw the points once on a transparent canvas; keep the covered pixels.
+
+        The points only change with the data, so each update composites these
+        few thousand pixels instead of drawing every marker again.
+        """
+        canvas = self.canvas
+        canvas.restore_region(self.background)
+        pixels = np.asarray(canvas.buffer_rgba())
+        pixels[:] = 0
+        for artist in (self.train, self.test):
+            self.ax.draw_artist(artist)
+        layer = pixels.reshape(-1, 4)
+        where = np.flatnonzero(layer[:, 3])
+        self._pt_index = where
+        self._pt_alpha = layer[where, 3:4].astype(np.float32) / 255.0
+        # Agg's buffer is premultiplied: colour already carries alpha.
+        self._pt_colour = layer[where, :3].astype(np.float32)
+
+    def _composite_points(self, pixels: np.ndarray) -> None:
+        if not len(self._pt_index):
+            return
+        flat = pixels.reshape(-1, 4)
+        under = flat[self._pt_index, :3].astype(np.float32)
+        flat[self._pt_index, :3] = (self._pt_colour + under * (1.0 - self._pt_alpha) + 0.5).astype(np.uint8)
+
+    def update(self, net: MLP, loss: str) -> BoundaryFrame:
+        """Evaluate ``net`` on the grid and the points, redraw, encode."""
+        res = self.grid.resolution
+        out = self.grid.evaluate(net)
+        probs = class_probabilities(out, loss)
+        if probs.shape[1] == 2:
+            diverging_rgb(probs[:, 1], 0.0, 1.0, out=self._rgb, lut=DIVERGING_LIGHT)
+            fields = [probs[:, 1]]
+        else:
+            self._rgb[:] = class_rgb(probs)
+            best = np.argmax(probs, axis=1)
+            fields = [(best == c).astype(float) for c in range(probs.shape[1])]
+        segments: list[np.ndarray] = []
+        for field in fields:
+            z = field.reshape(res, res)
+            if np.all(np.isfinite(z)):
+                segments.extend(contourpy.contour_generator(self._xs, self._ys, z).lines(0.5))
+        self.lines.set_segments(segments)
+        X, labels, X_test, labels_test = self._points
+        wrong_parts, counts = [], []
+        for pts, lab in ((X, labels), (X_test, labels_test)):
+            if len(pts):
+                with np.errstate(all="ignore"):
+                    pred = np.argmax(class_probabilities(net.forward(pts), loss), axis=1)
+                bad = pred != lab
+                wrong_parts.append(pts[bad])
+                counts.append(int(bad.sum()))
+            else:
+                counts.append(0)
+        self.wrong.set_offsets(np.concatenate(wrong_parts) if wrong_parts else np.empty((0, 2)))
+        canvas = self.canvas
+        canvas.restore_region(self.background)
+        pixels = np.asarray(canvas.buffer_rgba())
+        # One RGBA word per grid cell, then one gather into the axes' pixels.
+        rgb = self._rgb.astype(np.uint32)
+        np.bitwise_or(rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16), 0xFF000000, out=self._packed)
+        words = pixels.view(np.uint32).reshape(pixels.shape[:2])
+        words[self._region] = np.take(self._packed, self._pixel_index)
+        self.ax.draw_artist(self.lines)
+        self._composite_points(pixels)
+        self.ax.draw_artist(self.wrong)
+        return BoundaryFrame(self._encode(), self.format, probs, segments, counts[0], counts[1])
+
+    def _encode(self) -> bytes:
+        w, h = self.canvas.get_width_height()
+        img = Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        buf = io.BytesIO()
+        if self.format == "jpeg":
+            img.convert("RGB").save(buf, format="JPEG", quality=85)
+        else:
+            img.save(buf, format="PNG", compress_level=1)
+        return buf.getvalue()
+
+
+def unit_tiles(values: np.ndarray, resolution: int, tile: int = 56, gap: int = 4) -> bytes:
+    """JPEG of a row of small maps, one per column of ``values`` (a hidden layer's
+    units over the grid), each scaled to its own largest |value| (white is 0)."""
+    units = values.shape[1]
+    pick = np.minimum((np.arange(tile) * resolution / tile).astype(int), resolution - 1)
+    canvas = np.full((tile, units * (tile + gap) - gap, 3), 255, dtype=np.uint8)
+    for k in range(units):
+        img = values[:, k].reshape(resolution, resolution)[pick][:, pick][::-1]  # y up
+        finite = img[np.isfinite(img)]
+        m = float(np.max(np.abs(finite))) if finite.size else 0.0
+        m = m or 1.0
+        rgb = diverging_rgb(img.ravel(), -m, m).reshape(tile, tile, 3)
+        canvas[:, k * (tile + gap):k * (tile + gap) + tile] = rgb
+    buf = io.BytesIO()
+    Image.fromarray(canvas).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()

@@ -1,0 +1,83 @@
+"""The net evaluated over a grid of the input plane, into preallocated buffers.
+
+Used to draw decision boundaries and per-unit maps on every change, so it
+allocates nothing per call: fresh large arrays on every call cost page faults
+(see PERFORMANCE.md), reused buffers do not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_int, as_real
+from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
+from .mlp import MLP
+
+
+def _apply_into(f: Activation, Z: np.ndarray, out: np.ndarray) -> None:
+    """out = f(Z), elementwise, without allocating (for the built-in activations)."""
+    if isinstance(f, Tanh):
+        np.tanh(Z, out=out)
+    elif isinstance(f, ReLU):
+        np.maximum(Z, 0.0, out=out)
+    elif isinstance(f, LeakyReLU) and 0.0 <= f.negative_slope <= 1.0:
+        np.multiply(Z, f.negative_slope, out=out)
+        np.maximum(out, Z, out=out)
+    elif isinstance(f, Sigmoid):
+        np.negative(Z, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        np.reciprocal(out, out=out)
+    elif isinstance(f, Identity):
+        np.copyto(out, Z)
+    else:
+        np.copyto(out, f.forward(Z))
+
+
+class GridEvaluator:
+    """The net's output (and every hidden unit) over a ``resolution`` x ``resolution``
+    grid spanning ``xlim`` x ``ylim`` of a 2-input net.
+
+    ``evaluate(net)`` fills ``self.H[l]`` (shape (resolution**2, units)) for every
+    layer l = 1..L and returns the output layer's buffer; rows run over x fastest,
+    so ``H[l][:, k].reshape(resolution, resolution)`` is an image with y down the rows.
+    """
+
+    def __init__(self, xlim: tuple[float, float], ylim: tuple[float, float],
+                 resolution: int = 100) -> None:
+        self.resolution = as_int("resolution", resolution, minimum=2)
+        (x0, x1), (y0, y1) = [(as_real("xlim", a), as_real("xlim", b)) for a, b in (xlim, ylim)]
+        if not (x0 < x1 and y0 < y1):
+            raise ValueError(f"xlim and ylim must be increasing pairs, got {xlim} and {ylim}")
+        self.xlim, self.ylim = (x0, x1), (y0, y1)
+        xs = np.linspace(x0, x1, self.resolution)
+        ys = np.linspace(y0, y1, self.resolution)
+        gx, gy = np.meshgrid(xs, ys)
+        self.points = np.column_stack([gx.ravel(), gy.ravel()])
+        self._sizes: tuple[int, ...] | None = None
+        self.Z: list[np.ndarray] = []
+        self.H: list[np.ndarray] = []
+
+    def _buffers(self, sizes: tuple[int, ...]) -> None:
+        if sizes != self._sizes:
+            if sizes[0] != 2:
+                raise ValueError(f"the input plane needs a net with 2 inputs, got sizes {list(sizes)}")
+            n = len(self.points)
+            self.Z = [np.empty((n, k)) for k in sizes[1:]]
+            self.H = [self.points] + [np.empty((n, k)) for k in sizes[1:]]
+            self._sizes = sizes
+
+    def evaluate(self, net: MLP) -> np.ndarray:
+        """The output over the grid, (resolution**2, outputs); buffers are reused."""
+        self._buffers(net.sizes)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for l, (W, B, f) in enumerate(zip(net._W, net._B, net.activations), 1):
+                Z = self.Z[l - 1]
+                np.matmul(self.H[l - 1], W.T, out=Z)
+                Z += B
+                _apply_into(f, Z, self.H[l])
+        return self.H[-1]
+
+    def image(self, values: np.ndarray) -> np.ndarray:
+        """A column of grid values as a (resolution, resolution) image, y up the rows."""
+        return values.reshape(self.resolution, self.resolution)

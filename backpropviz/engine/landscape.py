@@ -1,0 +1,87 @@
+"""The loss over a 2-D slice of parameter space: two parameters varied, the rest fixed.
+
+All grid points are evaluated in one batched forward pass (a leading grid axis
+on every array), not one pass per point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._checks import as_int, positive_finite
+from .losses import get_loss
+from .mlp import MLP
+from .paths import parse_entry
+from .trace import grad_key
+
+
+@dataclass(frozen=True)
+class LossSlice:
+    """``loss[i, j]`` at ``a = a_values[j]``, ``b = b_values[i]`` (rows are b)."""
+
+    a: tuple[str, tuple[int, ...]]
+    b: tuple[str, tuple[int, ...]]
+    a_values: np.ndarray
+    b_values: np.ndarray
+    loss: np.ndarray
+    centre: tuple[float, float]
+    gradient: tuple[float, float]
+
+
+def _batched_loss(name: str, H: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The loss for each leading index of H (G, N, out) against Y (N, out)."""
+    with np.errstate(all="ignore"):
+        if name == "mse":
+            return np.mean((H - Y) ** 2, axis=(1, 2))
+        if name == "bce":
+            lh = np.maximum(np.log(H), -100.0)
+            l1 = np.maximum(np.log(1.0 - H), -100.0)
+            return -np.mean(Y * lh + (1.0 - Y) * l1, axis=(1, 2))
+        shifted = H - H.max(axis=2, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
+        return -np.sum(Y * logp, axis=(1, 2)) / H.shape[1]
+
+
+def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple[str, Any],
+               span: float = 1.0, resolution: int = 41) -> LossSlice:
+    """The loss with parameter entries ``a`` and ``b`` (e.g. ``("layer1.weight", (0, 1))``)
+    moved by up to ``span`` either side of their current values."""
+    span = positive_finite("span", span)
+    resolution = as_int("resolution", resolution, minimum=3)
+    loss_name = get_loss(loss).name
+    t = net.trace(X, Y, loss=loss_name)
+    la, ka, ia = parse_entry(t, a[0], a[1])
+    lb, kb, ib = parse_entry(t, b[0], b[1])
+    if (a[0], ia) == (b[0], ib):
+        raise ValueError(f"a and b must be two different parameter entries, got {a[0]}{list(ia)} twice")
+    state = net.state_dict()
+    ca, cb = float(state[a[0]][ia]), float(state[b[0]][ib])
+    av = ca + np.linspace(-span, span, resolution)
+    bv = cb + np.linspace(-span, span, resolution)
+    A, B = np.meshgrid(av, bv)  # (res, res), rows are b
+    G = A.size
+    H: np.ndarray = t["X"]
+    with np.errstate(all="ignore"):
+        for l, f in enumerate(net.activations, 1):
+            W, Bias = state[f"layer{l}.weight"], state[f"layer{l}.bias"]
+            varies = l in (la, lb)
+            if varies:
+                W = np.broadcast_to(W, (G, *W.shape)).copy()
+                Bias = np.broadcast_to(Bias, (G, *Bias.shape)).copy()
+                for (name, idx, vals) in ((a[0], ia, A.ravel()), (b[0], ib, B.ravel())):
+                    if name == f"layer{l}.weight":
+                        W[(slice(None), *idx)] = vals
+                    elif name == f"layer{l}.bias":
+                        Bias[(slice(None), *idx)] = vals
+                Z = np.matmul(H, np.swapaxes(W, 1, 2)) + Bias[:, None, :]
+            else:
+                Z = H @ W.T + Bias
+            H = f.forward(Z)
+        if H.ndim == 2:  # neither entry reached the output (impossible), keep shapes sane
+            H = np.broadcast_to(H, (G, *H.shape))
+        values = _batched_loss(loss_name, H, t["Y"]).reshape(A.shape)
+    grad = (float(t[grad_key(a[0])][ia]), float(t[grad_key(b[0])][ib]))
+    return LossSlice((a[0], ia), (b[0], ib), av, bv, values, (ca, cb), grad)

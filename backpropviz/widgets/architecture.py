@@ -1,0 +1,117 @@
+"""Choose the net: 0-4 hidden layers of 1-8 units, an activation per layer, the loss
+and the seed of the initial weights. Every change builds the new net at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..engine import ACTIVATIONS, LeakyReLU
+from ._errors import ErrorArea, shows_errors
+from .state import MAX_HIDDEN_LAYERS, MAX_WIDTH, ExplorerState
+
+ACT_NAMES = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"]
+LOSS_CHOICES = [("mean squared error", "mse"), ("binary cross-entropy", "bce"),
+                ("softmax cross-entropy", "cross_entropy")]
+OUTPUT_FOR_LOSS = {"bce": "sigmoid", "cross_entropy": "identity"}
+
+
+class ArchitectureControls(widgets.VBox):
+    """The playground's net. The output layer's size follows the data and the loss
+    (one unit, or one per class for softmax cross-entropy); choosing binary
+    cross-entropy sets a Sigmoid output and softmax cross-entropy an Identity one.
+    Rebuilding re-initialises the weights from the seed, reproducibly."""
+
+    def __init__(self, state: ExplorerState) -> None:
+        if not isinstance(state, ExplorerState):
+            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
+        self.state = state
+        self.error = ErrorArea()
+        self._syncing = False
+        style = {"description_width": "9em"}
+        self.layers = widgets.BoundedIntText(min=0, max=MAX_HIDDEN_LAYERS, description="hidden layers",
+                                             style=style, layout=widgets.Layout(width="15em"))
+        self.widths = [widgets.BoundedIntText(value=4, min=1, max=MAX_WIDTH, description=f"layer {l} units",
+                                              style=style, layout=widgets.Layout(width="15em"))
+                       for l in range(1, MAX_HIDDEN_LAYERS + 1)]
+        self.acts = [widgets.Dropdown(options=ACT_NAMES, layout=widgets.Layout(width="9em"))
+                     for _ in range(MAX_HIDDEN_LAYERS)]
+        self.output_act = widgets.Dropdown(options=ACT_NAMES, description="output activation",
+                                           style=style)
+        self.slope = widgets.BoundedFloatText(min=-1.0, max=1.0, step=0.05, description="leaky slope",
+                                              style=style, layout=widgets.Layout(width="15em"))
+        self.loss = widgets.Dropdown(options=LOSS_CHOICES, description="loss", style=style)
+        self.seed = widgets.BoundedIntText(min=0, max=2**31 - 1, description="init seed", style=style,
+                                           layout=widgets.Layout(width="15em"))
+        self.rows = [widgets.HBox([w, a]) for w, a in zip(self.widths, self.acts)]
+        self.summary = widgets.HTML()
+        super().__init__([self.layers, *self.rows, self.output_act, self.slope, self.loss, self.seed,
+                          self.summary, self.error])
+        self.add_class("bpv-architecture")
+        self._from_state()
+        for w in (self.layers, *self.widths, *self.acts, self.output_act, self.slope, self.seed):
+            w.observe(self._on_change, "value")
+        self.loss.observe(self._on_loss, "value")
+        state.observe(self._on_trace, "trace")
+
+    def _from_state(self) -> None:
+        """Show the state's net in the controls (without rebuilding it)."""
+        net = self.state.net
+        hidden = net.sizes[1:-1]
+        self._syncing = True
+        try:
+            self.layers.value = len(hidden)
+            for l in range(MAX_HIDDEN_LAYERS):
+                if l < len(hidden):
+                    self.widths[l].value = min(hidden[l], MAX_WIDTH)
+                    self.acts[l].value = net.activations[l].name
+                self.rows[l].layout.display = "" if l < len(hidden) else "none"
+            self.output_act.value = net.activations[-1].name
+            slopes = [a.negative_slope for a in net.activations if isinstance(a, LeakyReLU)]
+            self.slope.value = slopes[0] if slopes else 0.01
+            self.loss.value = self.state.loss
+            self.seed.value = net.seed or 0
+        finally:
+            self._syncing = False
+        self.summary.value = (f"<small>net {net.arch}: "
+                              + ", ".join(repr(a) for a in net.activations) + "</small>")
+
+    def _activation(self, name: str) -> Any:
+        return LeakyReLU(self.slope.value) if name == "leaky_relu" else ACTIVATIONS[name]()
+
+    def build(self) -> None:
+        """Build the net the controls describe."""
+        n = self.layers.value
+        hidden = [w.value for w in self.widths[:n]]
+        acts = [self._activation(a.value) for a in self.acts[:n]] + [self._activation(self.output_act.value)]
+        self.state.set_architecture(hidden, acts, loss=self.loss.value, seed=self.seed.value)
+
+    @shows_errors("Changing the architecture")
+    def _on_change(self, change: Any) -> None:
+        if self._syncing:
+            return
+        try:
+            self.build()
+        except Exception:
+            self._from_state()
+            raise
+
+    @shows_errors("Changing the loss")
+    def _on_loss(self, change: dict) -> None:
+        if self._syncing:
+            return
+        if change["new"] in OUTPUT_FOR_LOSS:
+            self._syncing = True
+            self.output_act.value = OUTPUT_FOR_LOSS[change["new"]]
+            self._syncing = False
+        try:
+            self.build()
+        except Exception:
+            self._from_state()
+            raise
+
+    @shows_errors("Updating the architecture panel")
+    def _on_trace(self, change: dict) -> None:
+        if change["old"] is None or change["old"].specs is not change["new"].specs:
+            self._from_state()

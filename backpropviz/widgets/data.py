@@ -1,0 +1,81 @@
+"""Choose the data: the seed's XOR, a generated set (noise, size, seed), a test split."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import datasets
+from ._errors import ErrorArea, shows_errors
+from .state import ExplorerState
+
+CHOICES = [("XOR, the seed's 4 rows", "xor"), ("circle", "circle"), ("noisy XOR", "xor_quadrants"),
+           ("two gaussians", "gaussians"), ("spiral", "spiral"), ("moons", "moons"),
+           ("three blobs (3 classes)", "blobs")]
+
+
+class DataControls(widgets.VBox):
+    """Pick a dataset; for generated ones the number of rows, the noise, the seed
+    and the share held out for testing. Changing the data keeps the weights and
+    starts the training counters over. ``your data`` stands for arrays you gave."""
+
+    def __init__(self, state: ExplorerState) -> None:
+        if not isinstance(state, ExplorerState):
+            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
+        self.state = state
+        self.error = ErrorArea()
+        src = state.data_source or {}
+        options = list(CHOICES) + ([("your data", "user")] if not src else [])
+        name = src.get("name", "user") if src else "user"
+        style = {"description_width": "7em"}
+        self.dataset = widgets.Dropdown(options=options, value=name, description="dataset", style=style)
+        self.n = widgets.BoundedIntText(value=src.get("n", 200), min=8, max=2000, description="rows",
+                                        style=style, layout=widgets.Layout(width="14em"))
+        self.noise = widgets.BoundedFloatText(value=src.get("noise", 0.1), min=0.0, max=2.0, step=0.01,
+                                              description="noise", style=style,
+                                              layout=widgets.Layout(width="14em"))
+        self.test_fraction = widgets.BoundedFloatText(value=src.get("test_fraction", 0.25), min=0.0,
+                                                      max=0.9, step=0.05, description="test share",
+                                                      style=style, layout=widgets.Layout(width="14em"))
+        self.seed = widgets.BoundedIntText(value=src.get("seed", 0), min=0, max=2**31 - 1,
+                                           description="data seed", style=style,
+                                           layout=widgets.Layout(width="14em"))
+        self.note = widgets.HTML()
+        super().__init__([self.dataset, self.n, self.noise, self.test_fraction, self.seed,
+                          self.note, self.error])
+        self.add_class("bpv-data")
+        for w in (self.dataset, self.n, self.noise, self.test_fraction, self.seed):
+            w.observe(self._on_change, "value")
+        self._enable()
+
+    def _enable(self) -> None:
+        generated = self.dataset.value not in ("xor", "user")
+        for w in (self.n, self.noise, self.test_fraction, self.seed):
+            w.disabled = not generated
+        n, d = len(self.state.X), self.state.X.shape[1]
+        test = 0 if self.state.X_test is None else len(self.state.X_test)
+        self.note.value = f"<small>{n} training rows, {test} test rows, {d} inputs.</small>"
+
+    def make(self) -> tuple:
+        """(X, Y, X_test, Y_test, source) for the current choices."""
+        name = self.dataset.value
+        if name == "xor":
+            X, Y = datasets.xor()
+            return X, Y, None, None, {"name": "xor"}
+        source = {"name": name, "n": self.n.value, "noise": self.noise.value,
+                  "seed": self.seed.value, "test_fraction": self.test_fraction.value}
+        X, Y = datasets.make(name, n=source["n"], noise=source["noise"], seed=source["seed"])
+        Xtr, Ytr, Xte, Yte = datasets.train_test_split(X, Y, source["test_fraction"], seed=source["seed"])
+        if len(Xte) == 0:
+            Xte = Yte = None
+        return Xtr, Ytr, Xte, Yte, source
+
+    @shows_errors("Changing the data")
+    def _on_change(self, change: Any) -> None:
+        if self.dataset.value == "user":
+            self._enable()
+            return
+        X, Y, Xte, Yte, source = self.make()
+        self.state.set_data(X, Y, Xte, Yte, source=source)
+        self._enable()

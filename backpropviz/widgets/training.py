@@ -1,0 +1,223 @@
+"""Training controls: learning rate, batch size, Step, Play/Pause, Undo, Reset,
+the epoch counter, loss and accuracy, and the loss curve."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import math
+import time
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..drawing.curves import loss_curve_svg
+from ._errors import ErrorArea, shows_errors
+from ._static import StaticFallback
+from .state import ExplorerState
+
+BATCH_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+
+
+def _pct(x: float) -> str:
+    return "–" if not math.isfinite(x) else f"{100 * x:.0f}%"
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}" if math.isfinite(x) else str(x)
+
+
+class TrainingControls(StaticFallback, widgets.VBox):
+    """Train the net on the state's data with plain SGD.
+
+    **Step** takes one SGD step (what a step is depends on the batch size and is
+    spelled out beside the button); **Play** keeps stepping, ``steps_per_frame``
+    steps between two redraws and at most ``fps`` redraws a second, so the page
+    stays responsive; **Undo** rewinds one step exactly; **Reset** returns to the
+    starting weights exactly. Changing the learning rate never resets the model.
+    If the loss stops being finite, Play stops and the panel says why.
+    """
+
+    def __init__(self, state: ExplorerState, steps_per_frame: int = 10, fps: float = 12.0) -> None:
+        if not isinstance(state, ExplorerState):
+            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
+        self.state = state
+        self.fps = fps
+        self.error = ErrorArea()
+        auto = widgets.Layout(width="auto")
+        self.lr = widgets.BoundedFloatText(value=state.lr, min=1e-6, max=1e3, step=0.01,
+                                           description="learning rate",
+                                           style={"description_width": "initial"},
+                                           layout=widgets.Layout(width="13em"))
+        self.batch = widgets.Dropdown(description="batch", layout=widgets.Layout(width="max-content"))
+        self.speed = widgets.BoundedIntText(value=steps_per_frame, min=1, max=1000,
+                                            description="steps per frame",
+                                            style={"description_width": "initial"},
+                                            layout=widgets.Layout(width="11em"))
+        self.step_button = widgets.Button(description="Step", icon="step-forward", layout=auto,
+                                          tooltip="one SGD step")
+        self.play_button = widgets.ToggleButton(description="Play", icon="play", layout=auto,
+                                                tooltip="keep training; press again to pause")
+        self.undo_button = widgets.Button(description="Undo", icon="undo", layout=auto,
+                                          tooltip="rewind one step")
+        self.reset_button = widgets.Button(description="Reset", icon="refresh", layout=auto,
+                                           tooltip="back to the starting weights")
+        self.what = widgets.HTML()
+        self.counter = widgets.HTML()
+        self.message = widgets.HTML()
+        self.curve = widgets.HTML()
+        super().__init__([
+            widgets.HBox([self.step_button, self.play_button, self.undo_button, self.reset_button,
+                          self.lr, self.batch, self.speed], layout=widgets.Layout(flex_flow="row wrap")),
+            self.what, self.counter, self.message, self.curve, self.error,
+        ])
+        self.add_class("bpv-training")
+        self._task: asyncio.Task | None = None
+        self._syncing = False
+        self._sync_batch_options()
+        self.step_button.on_click(self._on_step)
+        self.undo_button.on_click(self._on_undo)
+        self.reset_button.on_click(self._on_reset)
+        self.play_button.observe(self._on_play, "value")
+        self.lr.observe(self._on_lr, "value")
+        self.batch.observe(self._on_batch, "value")
+        state.observe(self._on_trace, "trace")
+        state.observe(self._on_message, "message")
+        self._refresh()
+
+    # ------------------------------------------------------------------ training
+
+    def frame(self) -> int:
+        """One frame of Play: up to ``speed`` steps and one redraw. Returns steps taken."""
+        taken = self.state.train(self.speed.value)
+        if self.state.message:
+            self.stop()
+        return taken
+
+    def stop(self) -> None:
+        """Pause Play (the button pops up)."""
+        if self.play_button.value:
+            self.play_button.value = False
+        self.state.playing = False
+
+    async def _play_loop(self, max_frames: int | None = None) -> None:
+        frames = 0
+        interval = 1.0 / self.fps
+        try:
+            while self.play_button.value and (max_frames is None or frames < max_frames):
+                start = time.perf_counter()
+                try:
+                    self.frame()
+                except Exception as exc:  # shown, and Play stops
+                    self.error.show(exc, "Training")
+                    self.stop()
+                    break
+                frames += 1
+                # Sleeping hands the kernel back to the page, so Pause and the
+                # sliders are heard between frames.
+                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - start)))
+        finally:
+            if max_frames is not None and frames >= max_frames:
+                self.stop()
+            self.state.playing = False
+
+    @shows_errors("Play")
+    def _on_play(self, change: dict) -> None:
+        self.play_button.description = "Pause" if change["new"] else "Play"
+        self.play_button.icon = "pause" if change["new"] else "play"
+        if not change["new"]:
+            self.state.playing = False
+            return
+        self.state.playing = True
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # No event loop (a plain Python session): run one frame now, so
+            # the button still does something sensible, and stop.
+            self.frame()
+            self.stop()
+            return
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._play_loop())
+
+    @shows_errors("Step")
+    def _on_step(self, _button: Any = None) -> None:
+        self.state.train(1)
+
+    @shows_errors("Undo")
+    def _on_undo(self, _button: Any = None) -> None:
+        self.stop()
+        self.state.undo()
+
+    @shows_errors("Reset")
+    def _on_reset(self, _button: Any = None) -> None:
+        self.stop()
+        self.state.reset()
+
+    @shows_errors("Setting the learning rate")
+    def _on_lr(self, change: dict) -> None:
+        if self._syncing or change["new"] == self.state.lr:
+            return
+        try:
+            self.state.configure(lr=change["new"])
+        except Exception:
+            self._syncing = True
+            self.lr.value = self.state.lr
+            self._syncing = False
+            raise
+
+    @shows_errors("Setting the batch size")
+    def _on_batch(self, change: dict) -> None:
+        if self._syncing or change["new"] == self.state.batch_size:
+            return
+        self.state.configure(batch_size=change["new"])
+
+    def _sync_batch_options(self) -> None:
+        n = len(self.state.X)
+        options = [(f"full ({n} rows)", None)] + [(str(b), b) for b in BATCH_CHOICES if b < n]
+        self._syncing = True
+        try:
+            if list(self.batch.options) != options:
+                self.batch.options = options
+            self.batch.value = self.state.batch_size
+            if self.lr.value != self.state.lr:
+                self.lr.value = self.state.lr
+        finally:
+            self._syncing = False
+
+    # ------------------------------------------------------------------ drawing
+
+    @shows_errors("Updating the training panel")
+    def _on_trace(self, change: dict) -> None:
+        self._refresh()
+
+    @shows_errors("Updating the training panel")
+    def _on_message(self, change: dict) -> None:
+        self._show_message()
+
+    def _show_message(self) -> None:
+        text = self.state.message
+        self.message.value = (f'<div class="bpv-error" role="alert">{html.escape(text)}</div>'
+                              if text else "")
+
+    def _refresh(self) -> None:
+        self._sync_batch_options()
+        tr = self.state.trainer
+        c = tr.curve
+        self.what.value = f"<small><b>Step</b> = {html.escape(tr.describe_step())}.</small>"
+        parts = [f"epoch {tr.epoch:.2f}" if tr.batch_size else f"epoch {tr.epochs_done}",
+                 f"step {tr.steps}",
+                 f"loss {_num(c.train_loss[-1])}" + (f" (test {_num(c.test_loss[-1])})" if c.test_loss else ""),
+                 f"accuracy {_pct(c.train_acc[-1])}" + (f" (test {_pct(c.test_acc[-1])})" if c.test_acc else "")]
+        self.counter.value = f'<b style="font-family:monospace">{html.escape(" · ".join(parts))}</b>'
+        self.curve.value = loss_curve_svg(c.train_loss, c.test_loss)
+        self.undo_button.disabled = not tr.history
+        self._show_message()
+
+    def static_html(self) -> str:
+        return self.counter.value + self.message.value + self.curve.value
+
+    def __repr__(self) -> str:
+        tr = self.state.trainer
+        return (f"TrainingControls: epoch {tr.epochs_done}, step {tr.steps}, "
+                f"loss {_num(tr.curve.train_loss[-1])}")

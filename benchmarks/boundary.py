@@ -1,0 +1,140 @@
+"""The playground's speed: a slider move with the decision boundary, and training.
+
+1. One slider move in the full Explorer on a 2-8-8-1 net over 200 rows (moons)
+   with a 100x100 grid: every panel refreshed (boundary and hidden-unit maps,
+   diagram, stepper, drill-down, 105 sliders' gradients, training panel), every
+   widget message serialised as the kernel would, p50/p95 over 200 moves.
+   Next to it, in the same run, the naive way to redraw the boundary alone:
+   clear the axes, contourf, contour and scatter again, savefig.
+2. 1000 full-batch SGD steps on the same net: engine time, and Play's redraws.
+
+    python benchmarks/boundary.py            # prints the table
+    python benchmarks/boundary.py --check    # exit 1 if a goal is missed
+
+Goals: slider move p95 <= 15 ms and >= 4x faster than naive; 1000 steps <= 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import comm  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import backpropviz as bpv  # noqa: E402
+from backpropviz.drawing.boundary import data_limits  # noqa: E402
+from backpropviz.engine.grid import GridEvaluator  # noqa: E402
+from backpropviz.widgets import Explorer  # noqa: E402
+from slider import JSONComm  # noqa: E402
+
+GOAL_P95_MS, GOAL_SPEEDUP, GOAL_TRAIN_S = 15.0, 4.0, 0.2
+
+
+def problem():
+    X, Y = bpv.datasets.moons(200, noise=0.1, seed=0)
+    net = bpv.MLP([2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], seed=0)
+    return net, X, Y
+
+
+def time_explorer(moves: np.ndarray) -> np.ndarray:
+    net, X, Y = problem()
+    explorer = Explorer(net, X, Y, loss="bce", lr=0.5)
+    slider = explorer.sliders.slider("layer1.weight", (0, 1))
+    out = []
+    for v in moves:
+        t0 = time.perf_counter()
+        slider.value = float(v)
+        out.append(time.perf_counter() - t0)
+    assert explorer.boundary.error.value == "" and explorer.boundary.frame is not None
+    return np.array(out) * 1e3
+
+
+def time_naive(moves: np.ndarray) -> np.ndarray:
+    """Clear the axes, contourf + contour + scatter again, savefig: per move."""
+    net, X, Y = problem()
+    xlim, ylim = data_limits(X)
+    grid = GridEvaluator(xlim, ylim, 100)
+    xs, ys = np.linspace(*xlim, 100), np.linspace(*ylim, 100)
+    fig = Figure(figsize=(4.2, 4.0), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    state = net.state_dict()
+    out = []
+    for v in moves:
+        t0 = time.perf_counter()
+        state["layer1.weight"][0, 1] = float(v)
+        net.load_state_dict(state)
+        p = grid.evaluate(net)[:, 0].reshape(100, 100)
+        ax.clear()
+        ax.contourf(xs, ys, p, levels=20, cmap="PuOr")
+        ax.contour(xs, ys, p, levels=[0.5], colors="k")
+        ax.scatter(X[:, 0], X[:, 1], c=Y[:, 0], cmap="PuOr", edgecolors="k")
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
+        out.append(time.perf_counter() - t0)
+    return np.array(out) * 1e3
+
+
+def time_training() -> tuple[float, int, float]:
+    """(engine seconds for 1000 steps, redraws Play makes for them, seconds with redraws)."""
+    net, X, Y = problem()
+    trainer = bpv.Trainer(net, X, Y, loss="bce", lr=0.5)
+    t0 = time.perf_counter()
+    trainer.run(1000)
+    engine = time.perf_counter() - t0
+    net, X, Y = problem()
+    explorer = Explorer(net, X, Y, loss="bce", lr=0.5)
+    controls = explorer.training
+    controls.speed.value = 50
+    frames = 0
+    t0 = time.perf_counter()
+    while explorer.state.trainer.steps < 1000:
+        controls.frame()
+        frames += 1
+    with_ui = time.perf_counter() - t0
+    return engine, frames, with_ui
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moves", type=int, default=200)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    original, comm.create_comm = comm.create_comm, JSONComm
+    try:
+        moves = np.round(np.random.default_rng(1).uniform(-1.5, 1.5, size=args.moves), 4)
+        time_explorer(moves[:10])  # warm up
+        fast = time_explorer(moves)
+        naive = time_naive(moves[: max(10, len(moves) // 4)])
+        engine, frames, with_ui = time_training()
+    finally:
+        comm.create_comm = original
+    p50, p95 = np.percentile(fast, [50, 95])
+    n50, n95 = np.percentile(naive, [50, 95])
+    speedup = n50 / p50
+    print("one slider move, 2-8-8-1 net, 200 rows, 100x100 grid")
+    print(f"{'':38s} {'p50 ms':>8s} {'p95 ms':>8s}")
+    print(f"{'backpropviz: every panel refreshed':38s} {p50:8.2f} {p95:8.2f}")
+    print(f"{'naive: the boundary figure alone':38s} {n50:8.2f} {n95:8.2f}")
+    ok_move = p95 <= GOAL_P95_MS and speedup >= GOAL_SPEEDUP
+    print(f"speed-up (p50) {speedup:.1f}x; goals p95 <= {GOAL_P95_MS:g} ms and >= {GOAL_SPEEDUP:g}x: "
+          f"{'ok' if ok_move else 'MISSED'}")
+    ok_train = engine <= GOAL_TRAIN_S
+    print(f"1000 full-batch steps: {engine:.3f} s of engine time (goal <= {GOAL_TRAIN_S} s: "
+          f"{'ok' if ok_train else 'MISSED'}); Play at 50 steps a frame redraws {frames} times, "
+          f"{with_ui:.2f} s in all")
+    return 1 if args.check and not (ok_move and ok_train) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
