@@ -41,7 +41,8 @@ class Path:
 
     @property
     def product(self) -> float:
-        return float(prod(f.value for f in self.factors))
+        with np.errstate(all="ignore"):
+            return float(np.prod([f.value for f in self.factors]))
 
 
 @dataclass(frozen=True)
@@ -100,11 +101,12 @@ def sample_gradients(trace: Trace, param: str, index: tuple[int, ...] | int) -> 
     layer, kind, index = parse_entry(trace, param, index)
     rows = trace["X"].shape[0]
     unit = index[0]
-    upstream = trace[f"dL/dZ{layer}"][:, unit] * rows  # dL_n/dZ_l[n, unit]
-    if kind == "bias":
-        return upstream.copy()
-    h_prev = trace["X"] if layer == 1 else trace[f"H{layer - 1}"]
-    return upstream * h_prev[:, index[1]]
+    with np.errstate(all="ignore"):  # a diverged trace holds inf/NaN: report them as they are
+        upstream = trace[f"dL/dZ{layer}"][:, unit] * rows  # dL_n/dZ_l[n, unit]
+        if kind == "bias":
+            return upstream.copy()
+        h_prev = trace["X"] if layer == 1 else trace[f"H{layer - 1}"]
+        return upstream * h_prev[:, index[1]]
 
 
 def path_sum(trace: Trace, param: str, index: tuple[int, ...] | int, sample: int) -> PathSum:

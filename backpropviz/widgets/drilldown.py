@@ -23,6 +23,11 @@ def _f(x: float) -> str:
     return f"{x:.6g}".replace("-", "−")
 
 
+def _mean(values: np.ndarray) -> float:
+    with np.errstate(all="ignore"):  # inf/NaN after a divergence are shown as they are
+        return float(np.mean(values))
+
+
 def drilldown_html(state: ExplorerState, param: str, index: tuple[int, ...], batch: bool) -> str:
     """The chain rule for one entry, for state.sample (``batch=False``) or the batch mean."""
     trace = state.trace
@@ -38,7 +43,7 @@ def drilldown_html(state: ExplorerState, param: str, index: tuple[int, ...], bat
             f"<div><b>dL/d{label}</b> over the batch is the mean of every sample's own gradient "
             f"dL<sub>n</sub>/d{label} (the loss is the mean of the samples' losses):</div>"
             f"<table>{rows}{more}</table>"
-            f"<div style='font-family:monospace'>mean = {_f(float(np.mean(per)))} "
+            f"<div style='font-family:monospace'>mean = {_f(_mean(per))} "
             f"= {html.escape(grad_key(param))}{list(index)} in the trace ({_f(exact)})</div>"
         )
     ps = path_sum(trace, param, index, state.sample)

@@ -1,0 +1,239 @@
+"""The playground panels driven headlessly: boundary, training, data, architecture, landscape."""
+
+import asyncio
+
+import numpy as np
+import pytest
+
+import backpropviz as bpv
+from backpropviz.drawing.boundary import BoundaryPlot, data_limits, labels_of
+from backpropviz.engine.landscape import loss_slice
+from backpropviz.widgets import Explorer, ExplorerState, TrainingControls
+
+
+@pytest.fixture
+def moons_explorer():
+    X, Y = bpv.datasets.moons(80, seed=0)
+    Xtr, Ytr, Xte, Yte = bpv.datasets.train_test_split(X, Y, 0.25, seed=0)
+    net = bpv.MLP([2, 6, 1], ["tanh", "sigmoid"], seed=2)
+    return Explorer(net, Xtr, Ytr, loss="bce", lr=1.0, X_test=Xte, Y_test=Yte)
+
+
+# ---------------------------------------------------------------- the boundary
+
+def test_boundary_moves_when_a_weight_moves(moons_explorer):
+    e = moons_explorer
+    e.state.train(40)  # far enough that the line crosses the plane
+    frame0 = e.boundary.frame
+    assert e.boundary.image.value == frame0.image and frame0.image[:2] == b"\xff\xd8"  # JPEG
+    seg0 = np.concatenate(frame0.segments)
+    e.sliders.slider("layer2.bias", (0,)).value = 1.5
+    frame1 = e.boundary.frame
+    seg1 = np.concatenate(frame1.segments)
+    assert frame1.image != frame0.image
+    assert seg0.shape != seg1.shape or not np.allclose(seg0, seg1)
+    # the grid output is the net's output at the grid points
+    grid = e.boundary.plot.grid
+    np.testing.assert_allclose(frame1.probs[:, 1], e.state.net.forward(grid.points)[:, 0], rtol=1e-12)
+
+
+def test_boundary_is_the_half_contour_and_counts_mistakes():
+    X, Y = bpv.datasets.gaussians(100, noise=0.2, seed=1)
+    net = bpv.MLP([2, 1], "sigmoid", seed=0)
+    net.load_state_dict({"layer1.weight": np.array([[4.0, 4.0]]), "layer1.bias": np.array([0.0])})
+    xlim, ylim = data_limits(X)
+    plot = BoundaryPlot(xlim, ylim, resolution=101)
+    plot.set_data(X, labels_of(Y))
+    frame = plot.update(net, "bce")
+    # sigmoid(4x + 4y) = 0.5 on the line y = -x
+    pts = np.concatenate(frame.segments)
+    np.testing.assert_allclose(pts[:, 1], -pts[:, 0], atol=0.02)
+    wrong = int(np.sum((net.forward(X)[:, 0] > 0.5) != (Y[:, 0] > 0.5)))
+    assert frame.wrong_train == wrong
+
+
+def test_hidden_unit_maps_follow_the_architecture(moons_explorer):
+    e = moons_explorer
+    assert len(e.boundary._tile_images) == 1
+    assert e.boundary._tile_images[0].value[:2] == b"\xff\xd8"
+    e.architecture.layers.value = 2
+    assert e.state.net.sizes == (2, 6, 4, 1)
+    assert len(e.boundary._tile_images) == 2
+
+
+def test_three_classes_get_regions_and_softmax(moons_explorer):
+    e = moons_explorer
+    e.data.dataset.value = "blobs"
+    assert e.state.loss == "cross_entropy" and e.state.net.sizes[-1] == 3
+    assert e.boundary.frame.probs.shape[1] == 3
+    assert e.architecture.loss.value == "cross_entropy"
+    e.state.train(200)
+    assert e.state.trainer.curve.train_acc[-1] > 0.9
+
+
+# ---------------------------------------------------------------- training controls
+
+def test_step_undo_reset_buttons(moons_explorer):
+    e = moons_explorer
+    start = e.state.initial_state
+    t = e.training
+    t.step_button.click()
+    t.step_button.click()
+    assert e.state.trainer.steps == 2 and "step 2" in t.counter.value
+    after_one = None
+    t.undo_button.click()
+    assert e.state.trainer.steps == 1
+    t.reset_button.click()
+    assert e.state.trainer.steps == 0 and t.undo_button.disabled
+    for k, v in e.state.net.state_dict().items():
+        assert np.array_equal(v, start[k])
+    del after_one
+
+
+def test_learning_rate_and_batch_size_controls(moons_explorer):
+    e = moons_explorer
+    e.state.train(3)
+    w = e.state.net.state_dict()
+    e.training.lr.value = 0.05
+    assert e.state.lr == 0.05 and e.state.trainer.steps == 3  # the model stays
+    for k, v in e.state.net.state_dict().items():
+        assert np.array_equal(v, w[k])
+    e.training.batch.value = 8
+    assert e.state.batch_size == 8 and "next 8 of 60" in e.training.what.value
+    e.training.step_button.click()
+    assert e.state.trainer.cursor == 8
+
+
+def test_play_without_an_event_loop_takes_one_frame(moons_explorer):
+    t = moons_explorer.training
+    t.speed.value = 7
+    t.play_button.value = True
+    assert moons_explorer.state.trainer.steps == 7 and not t.play_button.value
+
+
+def test_play_loop_trains_between_redraws_and_pauses():
+    X, Y = bpv.datasets.xor()
+    state = ExplorerState(bpv.examples.seed_net(), X, Y)
+    t = TrainingControls(state, steps_per_frame=5, fps=200)
+    revisions = []
+    state.observe(lambda c: revisions.append(c["new"]), "trace")
+
+    async def run():
+        t.play_button.value = True  # starts a task on this loop
+        for _ in range(200):
+            await asyncio.sleep(0.005)
+            if state.trainer.steps >= 20:
+                break
+        t.play_button.value = False
+        await asyncio.sleep(0.02)
+
+    asyncio.run(run())
+    steps = state.trainer.steps
+    assert steps >= 20 and steps % 5 == 0
+    assert len(revisions) == steps // 5  # one redraw per frame, not per step
+    assert not state.playing and t.play_button.description == "Play"
+
+
+def test_divergence_is_explained_and_recoverable():
+    X, Y = bpv.datasets.xor()
+    e = Explorer(bpv.MLP([2, 3, 1], "identity", seed=0), X, Y, lr=1e3)
+    e.training.speed.value = 400
+    e.training.play_button.value = True
+    msg = e.state.message
+    assert "diverged" in msg and "smaller learning rate" in msg and "learning rate 1000 " in msg
+    assert "Training diverged" in e.training.message.value
+    assert not e.training.play_button.value
+    # every panel shows the NaN state without failing
+    for panel in (e.stepper, e.diagram, e.boundary, e.sliders, e.drilldown, e.training):
+        assert panel.error.value == "", type(panel).__name__
+    assert "not finite" in e.training.curve.value
+    e.training.undo_button.click()
+    assert e.state.message == "" and np.isfinite(e.state.trainer.curve.train_loss[-1])
+    e.training.reset_button.click()
+    assert e.state.trainer.steps == 0
+
+
+# ---------------------------------------------------------------- data and architecture
+
+def test_data_controls_generate_split_and_keep_the_weights(moons_explorer):
+    e = moons_explorer
+    w = e.state.net.state_dict()
+    e.data.dataset.value = "circle"
+    assert e.state.data_source["name"] == "circle" and len(e.state.X) == 150
+    assert len(e.state.X_test) == 50
+    for k, v in e.state.net.state_dict().items():
+        assert np.array_equal(v, w[k])
+    e.data.test_fraction.value = 0.0
+    assert e.state.X_test is None and len(e.state.X) == 200
+    e.data.dataset.value = "xor"
+    assert len(e.state.X) == 4 and e.data.n.disabled
+
+
+def test_architecture_controls_rebuild_every_panel(moons_explorer):
+    e = moons_explorer
+    a = e.architecture
+    a.layers.value = 2
+    a.widths[1].value = 3
+    a.acts[1].value = "relu"
+    assert e.state.net.sizes == (2, 6, 3, 1)
+    assert [x.name for x in e.state.net.activations] == ["tanh", "relu", "sigmoid"]
+    assert len(e.sliders.sliders) == 2 * 6 + 6 + 6 * 3 + 3 + 3 + 1
+    assert e.stepper.jump.options[-1][0].startswith("25. new B3")
+    assert e.diagram.svg.value.count('class="bpv-unit"') == 2 + 6 + 3 + 1
+    a.loss.value = "mse"
+    assert e.state.loss == "mse"
+    a.loss.value = "cross_entropy"
+    assert e.state.net.sizes[-1] == 2 and e.state.net.activations[-1].name == "identity"
+    a.seed.value = 5
+    assert np.array_equal(e.state.net.state_dict()["layer1.weight"],
+                          bpv.MLP([2, 6, 3, 2], ["tanh", "relu", "identity"], seed=5).state_dict()["layer1.weight"])
+    a.layers.value = 0
+    assert e.state.net.sizes == (2, 2)
+
+
+def test_architecture_limits():
+    X, Y = bpv.datasets.xor()
+    state = ExplorerState(bpv.examples.seed_net(), X, Y)
+    with pytest.raises(ValueError, match="at most 4 layers of at most 8 units"):
+        state.set_architecture([9], ["tanh", "identity"])
+    with pytest.raises(ValueError, match="activations must have 3 entries"):
+        state.set_architecture([2, 2], ["tanh", "identity"])
+
+
+# ---------------------------------------------------------------- the landscape
+
+def test_landscape_centre_is_the_current_loss_and_the_arrow_points_downhill(moons_explorer):
+    e = moons_explorer
+    e.sections.selected_index = 2  # open the landscape section
+    land = e.landscape
+    assert land.active and land.image.value[:4] == b"\x89PNG"
+    s = land.slice
+    mid = len(s.a_values) // 2
+    assert s.loss[mid, mid] == pytest.approx(e.state.trace.loss, rel=1e-12)
+    key_a, key_b = land._entries[land.a.value], land._entries[land.b.value]
+    assert s.gradient[0] == e.state.trace.gradients()[key_a[0]][key_a[1]]
+    # a small step along -gradient lowers the loss, as the arrow says
+    ga, gb = s.gradient
+    sd = e.state.net.state_dict()
+    sd[key_a[0]][key_a[1]] -= 1e-3 * ga
+    sd[key_b[0]][key_b[1]] -= 1e-3 * gb
+    probe = e.state.net.copy()
+    probe.load_state_dict(sd)
+    assert probe.trace(e.state.X, e.state.trainer.Y, loss="bce").loss < e.state.trace.loss
+    e.state.train(4)
+    assert len(land.trajectory()) == 5
+
+
+def test_landscape_slice_matches_single_evaluations():
+    X, Y = bpv.datasets.moons(30, seed=2)
+    net = bpv.MLP([2, 3, 1], ["relu", "sigmoid"], seed=1)
+    s = loss_slice(net, X, Y, "bce", ("layer1.weight", (1, 0)), ("layer2.bias", (0,)), span=0.5, resolution=5)
+    for i, j in [(0, 0), (4, 1), (2, 3)]:
+        sd = net.state_dict()
+        sd["layer1.weight"][1, 0] = s.a_values[j]
+        sd["layer2.bias"][0] = s.b_values[i]
+        probe = net.copy()
+        probe.load_state_dict(sd)
+        assert s.loss[i, j] == pytest.approx(probe.trace(X, Y, loss="bce").loss, rel=1e-12)
+    with pytest.raises(ValueError, match="two different parameter entries"):
+        loss_slice(net, X, Y, "bce", ("layer2.bias", (0,)), ("layer2.bias", (0,)))
