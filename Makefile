@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup lab test unit notebooks bench clean regen-notebooks
+.PHONY: setup lab test unit browser notebooks bench clean regen-notebooks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +26,18 @@ $(CHROMIUM):
 	elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium; \
 	else echo "The browser tests need Debian's chromium: apt-get install chromium"; exit 1; fi
 
-## Every test: unit and real-browser tests, then the notebooks' printed numbers under nbval (strict).
+## Every test: unit tests, real-browser tests, then the notebooks' printed numbers under nbval (strict).
+## (Browser tests run in a pytest of their own: Playwright's event loop must not leak into the others.)
 test: setup $(CHROMIUM)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests --ignore=tests/browser
+	$(PY) -m pytest -q tests/browser
 	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
 
 unit: setup
 	$(PY) -m pytest -q tests --ignore=tests/browser
+
+browser: setup $(CHROMIUM)
+	$(PY) -m pytest -q tests/browser
 
 notebooks: setup
 	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks/
@@ -41,11 +46,17 @@ notebooks: setup
 bench: setup
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/slider.py
+	$(PY) benchmarks/boundary.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
 
 ## Rewrite the notebooks from tools/ and execute them (after changing a notebook's source).
-regen-notebooks: setup
+regen-browser: setup $(CHROMIUM)
+	$(PY) -m pytest -q tests/browser
+
+notebooks: setup
 	for f in tools/make_notebook_*.py; do $(PY) $$f || exit 1; done
-	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.store_widget_state=False notebooks/*.ipynb
+	$(PY) tools/strip_widget_views.py notebooks/*.ipynb

@@ -98,10 +98,13 @@ def test_learning_rate_and_batch_size_controls(moons_explorer):
     assert e.state.lr == 0.05 and e.state.trainer.steps == 3  # the model stays
     for k, v in e.state.net.state_dict().items():
         assert np.array_equal(v, w[k])
+    assert e.training.batch.value == "full" and e.training.batch.label == "full (60 rows)"
     e.training.batch.value = 8
     assert e.state.batch_size == 8 and "next 8 of 60" in e.training.what.value
     e.training.step_button.click()
     assert e.state.trainer.cursor == 8
+    e.training.batch.value = "full"
+    assert e.state.batch_size is None
 
 
 def test_play_without_an_event_loop_takes_one_frame(moons_explorer):

@@ -17,6 +17,7 @@ from ._static import StaticFallback
 from .state import ExplorerState
 
 BATCH_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+FULL = "full"
 
 
 def _pct(x: float) -> str:
@@ -53,7 +54,7 @@ class TrainingControls(StaticFallback, widgets.VBox):
         self.speed = widgets.BoundedIntText(value=steps_per_frame, min=1, max=1000,
                                             description="steps per frame",
                                             style={"description_width": "initial"},
-                                            layout=widgets.Layout(width="11em"))
+                                            layout=widgets.Layout(width="14em"))
         self.step_button = widgets.Button(description="Step", icon="step-forward", layout=auto,
                                           tooltip="one SGD step")
         self.play_button = widgets.ToggleButton(description="Play", icon="play", layout=auto,
@@ -168,18 +169,20 @@ class TrainingControls(StaticFallback, widgets.VBox):
 
     @shows_errors("Setting the batch size")
     def _on_batch(self, change: dict) -> None:
-        if self._syncing or change["new"] == self.state.batch_size:
+        batch = None if change["new"] == FULL else change["new"]
+        if self._syncing or change["new"] is None or batch == self.state.batch_size:
             return
-        self.state.configure(batch_size=change["new"])
+        self.state.configure(batch_size=batch)
 
     def _sync_batch_options(self) -> None:
         n = len(self.state.X)
-        options = [(f"full ({n} rows)", None)] + [(str(b), b) for b in BATCH_CHOICES if b < n]
+        # (A Dropdown takes None for "nothing selected", so the full batch has a name.)
+        options = [(f"full ({n} rows)", FULL)] + [(str(b), b) for b in BATCH_CHOICES if b < n]
         self._syncing = True
         try:
             if list(self.batch.options) != options:
                 self.batch.options = options
-            self.batch.value = self.state.batch_size
+            self.batch.value = FULL if self.state.batch_size is None else self.state.batch_size
             if self.lr.value != self.state.lr:
                 self.lr.value = self.state.lr
         finally:
