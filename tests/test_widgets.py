@@ -203,7 +203,7 @@ def test_a_slider_moves_every_panel(explorer):
         "stepper": explorer.stepper.numbers.value,
         "diagram": explorer.diagram.svg.value,
         "drilldown": explorer.drilldown.body.value,
-        "gradient": explorer.sliders.gradients[("layer2.bias", (0,))].value,
+        "gradient": explorer.sliders.gradient("layer2.bias", (0,)),
         "loss": explorer.sliders.loss_label.value,
     }
     explorer.sliders.slider("layer1.bias", (1,)).value = -0.3
@@ -220,7 +220,7 @@ def test_a_slider_moves_every_panel(explorer):
         "stepper": explorer.stepper.numbers.value,
         "diagram": explorer.diagram.svg.value,
         "drilldown": explorer.drilldown.body.value,
-        "gradient": explorer.sliders.gradients[("layer2.bias", (0,))].value,
+        "gradient": explorer.sliders.gradient("layer2.bias", (0,)),
         "loss": explorer.sliders.loss_label.value,
     }
     for panel in before:
@@ -236,10 +236,10 @@ def test_sliders_are_labelled_and_show_downhill(explorer):
                       "layer1.weight[1,1]", "layer1.bias[0]", "layer1.bias[1]",
                       "layer2.weight[0,0]", "layer2.weight[0,1]", "layer2.bias[0]"]
     assert sliders.slider("layer1.weight", (0, 1)).value == -0.5792
-    label = sliders.gradients[("layer1.weight", (0, 1))].value
+    label = sliders.gradient("layer1.weight", (0, 1))
     assert "+0.02296" in label and "◀ downhill" in label
     assert "decreasing this parameter lowers the loss" in label
-    assert "downhill ▶" in sliders.gradients[("layer2.weight", (0, 0))].value  # dL/dw < 0
+    assert "downhill ▶" in sliders.gradient("layer2.weight", (0, 0))  # dL/dw < 0
 
 
 def test_thousand_rapid_slider_changes_leave_a_consistent_state(explorer):
@@ -275,6 +275,8 @@ def test_sliders_grow_their_range_for_large_weights(explorer):
     explorer.state.load_state_dict(w)
     slider = explorer.sliders.slider("layer2.bias", (0,))
     assert slider.value == 7.5 and slider.max >= 7.5 and slider.min <= -7.5
+    explorer.sliders.reset_button.click()  # and shrink back when the weight does
+    assert slider.value == 0.6358 and (slider.min, slider.max) == (-2.0, 2.0)
 
 
 # ---------------------------------------------------------------- diagram and drill-down
@@ -331,11 +333,11 @@ def test_a_failing_panel_shows_its_error_and_keeps_working(explorer, monkeypatch
         real()
 
     monkeypatch.setattr(diagram, "_draw", flaky)
-    label_before = explorer.sliders.gradients[("layer1.weight", (0, 0))].value
+    label_before = explorer.sliders.gradient("layer1.weight", (0, 0))
     explorer.sliders.slider("layer1.weight", (0, 0)).value = 0.5
     assert "drawing exploded" in diagram.error.value and "RuntimeError" in diagram.error.value
     # the other panels still heard about the change
-    assert explorer.sliders.gradients[("layer1.weight", (0, 0))].value != label_before
+    assert explorer.sliders.gradient("layer1.weight", (0, 0)) != label_before
     assert explorer.state.net.state_dict()["layer1.weight"][0, 0] == 0.5
     explorer.sliders.slider("layer1.weight", (0, 0)).value = 0.6
     assert diagram.error.value == "" and "w=0.600" in diagram.svg.value

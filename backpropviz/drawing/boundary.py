@@ -124,6 +124,9 @@ class BoundaryPlot:
                  labels_test: np.ndarray | None = None, classes: int = 2) -> None:
         """The points to show: training rows as circles, test rows as triangles."""
         colours = np.array([hex_color(c) for c in class_colors(classes)])
+        size = 70 if len(X) <= 20 else 26  # a handful of rows (XOR) gets big markers
+        self.train.set_sizes([size])
+        self.test.set_sizes([size * 1.3])
         self.train.set_offsets(X)
         self.train.set_facecolors(colours[labels] if len(labels) else [])
         if X_test is None or len(X_test) == 0:

@@ -54,6 +54,8 @@ def loss_curve_svg(train: list[float], test: list[float] | None = None,
         if good.sum() >= 1:
             out.append(f'<polyline class="bpv-{name}" fill="none" stroke="{hex_color(colour)}" '
                        f'stroke-width="1.8"{dash} points="{xy(steps[good], v[good])}"/>')
+            last = xy(steps[good][-1:], v[good][-1:]).split(",")
+            out.append(f'<circle cx="{last[0]}" cy="{last[1]}" r="2.5" fill="{hex_color(colour)}"/>')
         if not ok.all():
             first = int(np.argmin(ok))
             x = left + first / n * pw

@@ -121,7 +121,9 @@ def network_svg(
                 on = hl is None or (l, i, j) in hl.edges
                 opacity = "0.9" if on else "0.25"
                 tip = f"layer{l}.weight[{i},{j}] = {wv:.6g}; dL/dw = {float(dW[i, j]):.6g}"
-                if hl is not None and on:
+                halo = hl is not None and on
+                # a highlighted edge is drawn over a wider amber copy of itself
+                if halo:
                     out.append(
                         f'<line x1="{x1 + 18:.1f}" y1="{y1:.1f}" x2="{x2 - 18:.1f}" y2="{y2:.1f}" '
                         f'stroke="{HIGHLIGHT}" stroke-width="{thick + 5:.1f}" opacity="0.6"/>'

@@ -131,6 +131,10 @@ STEP_CSS = """
 .bpv-matrix { margin: 2px 0; line-height: 1.25; font-size: 90%; }
 .bpv-shapes { margin-top: 4px; color: #444; font-family: monospace; }
 mark.bpv-quiz { background: #ffd54f; color: #000; outline: 2px solid #e65100; }
+/* Each panel is its own layout and paint island: a redraw inside one panel
+   does not make the browser lay out and repaint the whole notebook. */
+.bpv-stepper, .bpv-diagram-panel, .bpv-boundary, .bpv-sliders, .bpv-drilldown,
+.bpv-training, .bpv-landscape { contain: layout paint style; }
 .bpv-error { border: 1px solid #b71c1c; background: #ffebee; color: #b71c1c;
   padding: 4px 8px; border-radius: 4px; }
 .bpv-verdict-right { color: #1b5e20; font-weight: bold; }

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import ipywidgets as widgets
+
 from ..drawing import STEP_CSS
+
+_STYLE: widgets.HTML | None = None
+
+
+def panel_style() -> widgets.HTML:
+    """One shared, invisible HTML widget carrying the panels' CSS (every panel
+    shows it, so a panel on its own is styled too)."""
+    global _STYLE
+    if _STYLE is None:
+        _STYLE = widgets.HTML(STEP_CSS, layout=widgets.Layout(display="none"))
+    return _STYLE
 
 NOTE = ("<p><i>A static picture of an interactive backpropviz panel: run the notebook "
         "in Jupyter to use it.</i></p>")

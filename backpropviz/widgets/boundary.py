@@ -9,6 +9,7 @@ import numpy as np
 
 from ..drawing.boundary import BoundaryFrame, BoundaryPlot, data_limits, labels_of, unit_tiles
 from ._errors import ErrorArea, shows_errors
+from ._static import panel_style
 from ._static import StaticFallback
 from .state import ExplorerState
 
@@ -53,7 +54,7 @@ class BoundaryPanel(StaticFallback, widgets.VBox):
         self.frame: BoundaryFrame | None = None
         self._data = None
         self._tile_images: list[widgets.Image] = []
-        super().__init__([self.image, self.summary, self.units_title, self.units, self.error])
+        super().__init__([panel_style(), self.image, self.summary, self.units_title, self.units, self.error])
         self.add_class("bpv-boundary")
         state.observe(self._on_trace, "trace")
         self._draw()

@@ -8,6 +8,7 @@ import ipywidgets as widgets
 
 from ..drawing import network_svg, step_highlight
 from ._errors import ErrorArea, shows_errors
+from ._static import panel_style
 from ._static import StaticFallback
 from .state import ExplorerState
 
@@ -40,7 +41,7 @@ class NetworkDiagram(StaticFallback, widgets.VBox):
                                           indent=False, layout=widgets.Layout(width="auto"))
         self.sample = widgets.Dropdown(description="sample", options=sample_options(state),
                                        value=state.sample, layout=widgets.Layout(width="max-content"))
-        super().__init__([widgets.HBox([self.sample, self.show_gradients, self.show_step]),
+        super().__init__([panel_style(), widgets.HBox([self.sample, self.show_gradients, self.show_step]),
                           self.svg, self.error])
         self.add_class("bpv-diagram-panel")
         self.sample.observe(self._on_sample_menu, "value")

@@ -11,6 +11,7 @@ import numpy as np
 from ..engine.paths import path_sum, sample_gradients
 from ..engine.trace import grad_key
 from ._errors import ErrorArea, shows_errors
+from ._static import panel_style
 from .diagram import sample_options
 from .sliders import entry_label
 from ._static import StaticFallback
@@ -93,7 +94,7 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
                                           value=False, style={"button_width": "9em"})
         self.body = widgets.HTML()
         self._menus_syncing = False
-        super().__init__([widgets.HBox([self.entry, self.sample]), self.mode, self.body, self.error])
+        super().__init__([panel_style(), widgets.HBox([self.entry, self.sample]), self.mode, self.body, self.error])
         self.add_class("bpv-drilldown")
         self._sync_menus()
         if entry_label(param, tuple(index)) in self._entries:

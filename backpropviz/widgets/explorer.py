@@ -48,11 +48,13 @@ class Explorer(StaticFallback, widgets.VBox):
         elif not isinstance(state, ExplorerState):
             raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
         self.state = state
+        # Panels redraw in the order they were built; the boundary picture is the
+        # heaviest thing the browser must decode, so its message goes out first.
+        self.boundary = BoundaryPanel(state)
         self.training = TrainingControls(state)
         self.stepper = ChainRuleStepper(state, quiz=quiz)
         self.drilldown = GradientDrilldown(state)
         self.diagram = NetworkDiagram(state)
-        self.boundary = BoundaryPanel(state)
         self.sliders = WeightSliders(state)
         self.data = DataControls(state)
         self.architecture = ArchitectureControls(state)

@@ -9,8 +9,13 @@ from typing import Any
 import ipywidgets as widgets
 
 from ._errors import ErrorArea, shows_errors
+from ._static import panel_style
 from ._static import StaticFallback
 from .state import ExplorerState
+
+
+#: Height in px of one slider row (the slider and its gradient beside it).
+ROW = 30
 
 
 def entry_label(name: str, index: tuple[int, ...]) -> str:
@@ -54,19 +59,26 @@ class WeightSliders(StaticFallback, widgets.VBox):
         self.state = state
         self.error = ErrorArea()
         self._syncing = False
+        self._active: tuple | None = None  # the slider being dragged keeps its range
         self.reset_button = widgets.Button(description="Back to the start", icon="undo",
                                            tooltip="restore the initial weights exactly",
                                            layout=widgets.Layout(width="auto"))
         self.loss_label = widgets.HTML()
         self.sliders: dict[tuple[str, tuple[int, ...]], widgets.FloatSlider] = {}
-        self.gradients: dict[tuple[str, tuple[int, ...]], widgets.HTML] = {}
         self._step = step
-        self.rows = widgets.VBox(layout=widgets.Layout(max_height="30em", overflow="auto"))
+        # All the gradients live in one HTML column beside the column of sliders,
+        # row for row (both ROW px high): one message per change instead of one
+        # per parameter, which is what a browser with 100 sliders notices.
+        self.slider_column = widgets.VBox(layout=widgets.Layout(flex="1 1 auto", min_width="20em"))
+        self.gradient_column = widgets.HTML(layout=widgets.Layout(flex="0 0 8em"))
+        self.rows = widgets.HBox([self.slider_column, self.gradient_column],
+                                 layout=widgets.Layout(max_height="30em", overflow="auto",
+                                                       align_items="flex-start"))
         self.legend = widgets.HTML(
             '<small>Beside each slider: its gradient dL/dw, and an arrow pointing '
             '<b>downhill</b> (◀ decrease or ▶ increase the parameter to lower the loss).</small>')
         self._entries: list = []
-        super().__init__([widgets.HBox([self.reset_button, self.loss_label]), self.legend,
+        super().__init__([panel_style(), widgets.HBox([self.reset_button, self.loss_label]), self.legend,
                           self.rows, self.error])
         self.add_class("bpv-sliders")
         self.reset_button.on_click(self._on_reset)
@@ -78,7 +90,6 @@ class WeightSliders(StaticFallback, widgets.VBox):
         """One row per parameter entry (again only when the architecture changes)."""
         self._entries = self.state.parameter_entries()
         self.sliders.clear()
-        self.gradients.clear()
         rows = []
         params = self.state.trace.parameters()
         for name, index in self._entries:
@@ -89,15 +100,17 @@ class WeightSliders(StaticFallback, widgets.VBox):
                 value=value, min=-bound, max=bound, step=self._step, continuous_update=True,
                 readout_format=".4f", description=label,
                 style={"description_width": "9.5em"},
-                layout=widgets.Layout(width="auto", flex="1 1 auto", min_width="20em"))
+                layout=widgets.Layout(width="auto", height=f"{ROW - 2}px", margin="1px 2px"))
             slider.observe(self._on_slider, "value")
             slider._bpv_entry = (name, index)
-            grad = widgets.HTML()
             self.sliders[(name, index)] = slider
-            self.gradients[(name, index)] = grad
-            grad.layout = widgets.Layout(flex="0 0 7.5em")
-            rows.append(widgets.HBox([slider, grad], layout=widgets.Layout(align_items="center")))
-        self.rows.children = rows
+            rows.append(slider)
+        self.slider_column.children = rows
+
+    def gradient(self, name: str, index: tuple[int, ...]) -> str:
+        """The HTML shown beside one slider: its gradient and the downhill arrow."""
+        k = self._entries.index((name, tuple(index)))
+        return self.gradient_column.value.split('class="bpv-grad"')[k + 1]
 
     def slider(self, name: str, index: tuple[int, ...]) -> widgets.FloatSlider:
         """The slider of one entry: ``sliders.slider("layer1.weight", (0, 1))``."""
@@ -110,11 +123,14 @@ class WeightSliders(StaticFallback, widgets.VBox):
         if self._syncing:
             return
         name, index = change["owner"]._bpv_entry
+        self._active = (name, index)
         try:
             self.state.set_parameter(name, index, change["new"])
         except Exception:
             self._refresh()  # put the slider back where the state is
             raise
+        finally:
+            self._active = None
 
     @shows_errors("Going back to the start")
     def _on_reset(self, _button: Any = None) -> None:
@@ -131,18 +147,29 @@ class WeightSliders(StaticFallback, widgets.VBox):
         params, grads = trace.parameters(), trace.gradients()
         self._syncing = True
         try:
-            for (name, index), slider in self.sliders.items():
-                value = float(params[name][index])
-                if slider.value != value:
-                    if math.isfinite(value) and abs(value) > slider.max:
-                        bound = _bound(value)
-                        with slider.hold_sync():
+            for key, slider in self.sliders.items():
+                value = float(params[key[0]][key[1]])
+                if not math.isfinite(value):
+                    continue
+                # Each range fits its value: it grows for large weights and, for any
+                # slider but the one in the student's hand, shrinks back (after a
+                # reset, say) so the keyboard's steps stay fine.
+                bound = _bound(value)
+                if bound != slider.max and (bound > slider.max or key != self._active):
+                    with slider.hold_sync():
+                        if bound > slider.max:
                             slider.max, slider.min = bound, -bound
-                    if math.isfinite(value):
-                        slider.value = value
-                self.gradients[(name, index)].value = gradient_html(float(grads[name][index]))
+                        else:
+                            slider.min, slider.max = -bound, bound
+                if slider.value != value:
+                    slider.value = value
         finally:
             self._syncing = False
+        cells = "".join(
+            f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">'
+            f"{gradient_html(float(grads[n][i]))}</div>"
+            for n, i in self._entries)
+        self.gradient_column.value = f'<div style="padding-top:1px">{cells}</div>'
         self.loss_label.value = (
             f'<span style="font-family:monospace">loss = {html.escape(f"{trace.loss:.6g}")}</span>')
 

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 
 from ..drawing.curves import loss_curve_svg
 from ._errors import ErrorArea, shows_errors
+from ._static import panel_style
 from ._static import StaticFallback
 from .state import ExplorerState
 
@@ -68,6 +69,7 @@ class TrainingControls(StaticFallback, widgets.VBox):
         self.message = widgets.HTML()
         self.curve = widgets.HTML()
         super().__init__([
+            panel_style(),
             widgets.HBox([self.step_button, self.play_button, self.undo_button, self.reset_button,
                           self.lr, self.batch, self.speed], layout=widgets.Layout(flex_flow="row wrap")),
             self.what, self.counter, self.message, self.curve, self.error,

@@ -42,3 +42,16 @@ def test_play_trains_and_reset_returns_to_the_start(lab, page):
         "() => /step 0 /.test(document.querySelector('.bpv-training').innerText)")
     assert SEED_TEXT["Z1"] in explorer.locator(".bpv-stepper").inner_text()
     assert error_outputs(page) == []
+
+
+def test_browser_benchmark_runs_and_reports(capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    import browser as browser_bench
+
+    assert browser_bench.main(["--presses", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Explorer, seed 2-2-1 net (the class)" in out and "naive widget" in out
+    assert re.search(r"the class Explorer's p95 <= 60 ms: (ok|MISSED)", out)
