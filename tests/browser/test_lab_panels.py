@@ -99,6 +99,7 @@ def test_dragging_a_slider_moves_every_panel(lab, page):
     assert "layer1.weight[0,1] = -0.5792" in explorer.locator(".bpv-diagram").inner_html()
     assert SEED_TEXT["Z1"] in explorer.locator(".bpv-stepper").inner_text()
     before = {
+        "boundary": explorer.locator(".bpv-boundary img").first.get_attribute("src"),
         "diagram": explorer.locator(".bpv-diagram").inner_html(),
         "stepper": explorer.locator(".bpv-stepper").inner_text(),
         "sliders": explorer.locator(".bpv-sliders").inner_text(),
@@ -124,6 +125,9 @@ def test_dragging_a_slider_moves_every_panel(lab, page):
             return m && Math.abs(parseFloat(m[1]) - v) <= 5e-5;
         }""", arg=value)
     assert explorer.locator(".bpv-stepper").inner_text() != before["stepper"]
+    page.wait_for_function(
+        "before => document.querySelector('.bpv-explorer .bpv-boundary img').src !== before",
+        arg=before["boundary"])
     assert explorer.locator(".bpv-sliders").inner_text() != before["sliders"]
     assert error_outputs(page) == []
     explorer.locator(".bpv-stepper").scroll_into_view_if_needed()
