@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -53,31 +54,51 @@ def _serve(work: Path, app: str):
     port = _free_port()
     expose = ("--LabApp.expose_app_in_browser=True" if app == "lab"
               else "--JupyterNotebookApp.expose_app_in_browser=True")
-    log = open(work / f"{app}.log", "w")
-    proc = subprocess.Popen(
+    yield from run_server(
         [str(jupyter), app, "--no-browser", "--ServerApp.token=", "--ServerApp.password=",
          "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--allow-root", expose,
          "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={notebooks}"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+        cwd=work, env=env, log=work / f"{app}.log", base=f"http://127.0.0.1:{port}",
+        ready="/api/status", result=notebooks)
+
+
+def run_server(cmd, cwd, env, log, base, ready, result=None):
+    """Start a server in its own session, wait until ``base + ready`` answers,
+    yield ``(base, result)``, and stop it by its own process group."""
+    out = open(log, "w")
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{base}/api/status", timeout=2)
+                urllib.request.urlopen(base + ready, timeout=2)
                 break
+            except urllib.error.HTTPError:
+                break  # it answers, if not with 200
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"jupyter {app} did not start:\n{(work / f'{app}.log').read_text()}")
+                    raise RuntimeError(f"{cmd[0]} did not start:\n{Path(log).read_text()}")
                 time.sleep(0.3)
-        yield base, notebooks
+        yield base, result
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+        out.close()
+
+
+def drag(page, handle, dx: float, steps: int = 8) -> None:
+    """Drag a slider's handle sideways with the mouse, as a student would."""
+    handle.evaluate("e => e.scrollIntoView({block: 'center'})")
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y, steps=steps)
+    page.mouse.up()
 
 
 @pytest.fixture(scope="session")

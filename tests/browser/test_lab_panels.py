@@ -12,7 +12,7 @@ from backpropviz.widgets import ChainRuleStepper, ExplorerState
 
 from seed_text import SEED_TEXT
 
-from .conftest import ARTIFACTS, error_outputs, open_and_run
+from .conftest import ARTIFACTS, drag, error_outputs, open_and_run
 
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
@@ -43,14 +43,7 @@ def test_explorer_works_in_notebook_7(notebook7, page):
     before = explorer.locator(".bpv-diagram").inner_html()
     readout = slider.locator(".widget-readout")
     assert readout.inner_text() == "0.6358"
-    handle = slider.locator(".noUi-handle")
-    handle.evaluate("e => e.scrollIntoView({block: 'center'})")
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x - 40, y, steps=8)
-    page.mouse.up()
+    drag(page, slider.locator(".noUi-handle"), -40)
     page.wait_for_function("el => el.innerText !== '0.6358'", arg=readout.element_handle())
     page.wait_for_function(
         "before => document.querySelector('.bpv-explorer .bpv-diagram').innerHTML !== before",
@@ -104,14 +97,7 @@ def test_dragging_a_slider_moves_every_panel(lab, page):
         "stepper": explorer.locator(".bpv-stepper").inner_text(),
         "sliders": explorer.locator(".bpv-sliders").inner_text(),
     }
-    handle = slider.locator(".noUi-handle")
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for dx in range(5, 61, 5):  # a real drag, in small moves
-        page.mouse.move(x + dx, y)
-    page.mouse.up()
+    drag(page, slider.locator(".noUi-handle"), 60, steps=12)
     page.wait_for_function(
         "before => document.querySelector('.bpv-explorer .bpv-diagram').innerHTML !== before",
         arg=before["diagram"])

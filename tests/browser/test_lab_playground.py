@@ -44,7 +44,7 @@ def test_play_trains_and_reset_returns_to_the_start(lab, page):
     assert error_outputs(page) == []
 
 
-def test_browser_benchmark_runs_and_reports(capsys):
+def test_browser_benchmark_runs_and_reports(browser, capsys):
     import importlib.util
     from pathlib import Path
 
@@ -54,7 +54,9 @@ def test_browser_benchmark_runs_and_reports(capsys):
     browser_bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(browser_bench)
 
-    assert browser_bench.main(["--presses", "3"]) == 0
+    seed, fast, naive = browser_bench.run(browser, presses=3)
+    assert len(seed) == len(fast) == len(naive) == 3 and (seed > 0).all()
+    browser_bench.report(seed, fast, naive, 3)
     out = capsys.readouterr().out
     assert "Explorer, seed 2-2-1 net (the class)" in out and "naive widget" in out
     assert re.search(r"the class Explorer's p95 <= 60 ms: (ok|MISSED)", out)

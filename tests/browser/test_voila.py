@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, ROOT, _free_port
+from .conftest import ARTIFACTS, ROOT, _free_port, drag, run_server
 
 
 @pytest.fixture
@@ -23,32 +19,12 @@ def voila(tmp_path):
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    log = open(tmp_path / "voila.log", "w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("voila")), "lesson.ipynb", "--no-browser",
-         f"--port={port}", "--Voila.ip=127.0.0.1"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/voila/static/", timeout=2)
-                break
-            except urllib.error.HTTPError:
-                break  # the server answers
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((tmp_path / "voila.log").read_text())
-                time.sleep(0.3)
+    for base, _ in run_server(
+            [str(Path(sys.executable).with_name("voila")), "lesson.ipynb", "--no-browser",
+             f"--port={port}", "--Voila.ip=127.0.0.1"],
+            cwd=tmp_path, env=env, log=tmp_path / "voila.log",
+            base=f"http://127.0.0.1:{port}", ready="/"):
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def test_voila_serves_the_explorer_without_code(voila, browser):
@@ -63,13 +39,7 @@ def test_voila_serves_the_explorer_without_code(voila, browser):
     slider = explorer.locator(".widget-slider", has=page.locator("label", has_text="layer2.bias[0]"))
     slider.scroll_into_view_if_needed()
     before = explorer.locator(".bpv-diagram").inner_html()
-    handle = slider.locator(".noUi-handle")
-    box = handle.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x - 50, y, steps=8)
-    page.mouse.up()
+    drag(page, slider.locator(".noUi-handle"), -50)
     page.wait_for_function(
         "before => document.querySelector('.bpv-explorer .bpv-diagram').innerHTML !== before",
         arg=before)
