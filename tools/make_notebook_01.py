@@ -1,8 +1,6 @@
 """Writes notebooks/01_xor_by_hand.ipynb (unexecuted); `make notebooks-exec` runs it."""
 
-import nbformat as nbf
-
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+from notebook_writer import code, md, write
 cells = [
     md("# One training step of a 2-2-1 net on XOR, by hand\n\n"
        "We follow a single step of gradient descent through a tiny network, printing every "
@@ -87,7 +85,4 @@ cells = [
     md("Every number above is the one the same computation gives by hand, to the last digit. "
        "Next, step through these operations one at a time and change the weights live."),
 ]
-nb = nbf.v4.new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-nb.metadata["language_info"] = {"name": "python"}
-nbf.write(nb, "notebooks/01_xor_by_hand.ipynb")
+write(cells, "notebooks/01_xor_by_hand.ipynb")

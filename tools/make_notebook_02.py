@@ -1,8 +1,6 @@
 """Writes notebooks/02_step_through_the_chain_rule.ipynb (unexecuted)."""
 
-import nbformat as nbf
-
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+from notebook_writer import code, md, write
 cells = [
     md("# Step through the chain rule\n\n"
        "The same training step as in notebook 01 (the 2-2-1 LeakyReLU(0.5) net on XOR, "
@@ -43,7 +41,4 @@ cells = [
     md("All of these panels share one state: move to another sample, take an SGD step, and "
        "every one of them follows. Notebook 03 adds a slider for every weight."),
 ]
-nb = nbf.v4.new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-nb.metadata["language_info"] = {"name": "python"}
-nbf.write(nb, "notebooks/02_step_through_the_chain_rule.ipynb")
+write(cells, "notebooks/02_step_through_the_chain_rule.ipynb")

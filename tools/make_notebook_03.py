@@ -1,8 +1,6 @@
 """Writes notebooks/03_drag_the_weights.ipynb (unexecuted)."""
 
-import nbformat as nbf
-
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+from notebook_writer import code, md, write
 cells = [
     md("# Drag the weights\n\n"
        "Every weight and bias of the seed's 2-2-1 net has a slider. Drag one and watch "
@@ -34,7 +32,4 @@ cells = [
          "state.reset()\n"
          "print(f\"back to the start: {state.trace.loss:.6f}\")"),
 ]
-nb = nbf.v4.new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-nb.metadata["language_info"] = {"name": "python"}
-nbf.write(nb, "notebooks/03_drag_the_weights.ipynb")
+write(cells, "notebooks/03_drag_the_weights.ipynb")

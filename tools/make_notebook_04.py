@@ -1,8 +1,6 @@
 """Writes notebooks/04_train_xor.ipynb (unexecuted)."""
 
-import nbformat as nbf
-
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+from notebook_writer import code, md, write
 cells = [
     md("# Train the XOR net\n\n"
        "Notebook 01 took one step of gradient descent by hand. Here we take thousands. The "
@@ -48,7 +46,4 @@ cells = [
          "state.configure(lr=0.75)\n"
          "print(f\"reset: loss {state.trace.loss}\")"),
 ]
-nb = nbf.v4.new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-nb.metadata["language_info"] = {"name": "python"}
-nbf.write(nb, "notebooks/04_train_xor.ipynb")
+write(cells, "notebooks/04_train_xor.ipynb")

@@ -1,8 +1,6 @@
 """Writes notebooks/05_beyond_xor.ipynb (unexecuted)."""
 
-import nbformat as nbf
-
-md, code = nbf.v4.new_markdown_cell, nbf.v4.new_code_cell
+from notebook_writer import code, md, write
 cells = [
     md("# Beyond XOR\n\n"
        "Two interleaving moons, 200 points with a little noise, a quarter of them held out as a "
@@ -56,7 +54,4 @@ cells = [
          "print(\"same state:\", again.to_json() == state.to_json())\n"
          "print(f\"{again.net.arch} net after {again.trainer.steps} steps, loss {again.trace.loss:.4f}\")"),
 ]
-nb = nbf.v4.new_notebook(cells=cells)
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
-nb.metadata["language_info"] = {"name": "python"}
-nbf.write(nb, "notebooks/05_beyond_xor.ipynb")
+write(cells, "notebooks/05_beyond_xor.ipynb")

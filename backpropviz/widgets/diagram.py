@@ -23,6 +23,42 @@ def sample_options(state: ExplorerState) -> list[tuple[str, int]]:
     return [(f"row {n}: x = ({fmt(X[n])}), y = {fmt(Y[n])}", n) for n in range(len(X))]
 
 
+class SampleMenu(widgets.Dropdown):
+    """A menu of the rows of X, bound both ways to ``state.sample``; its rows
+    follow the data."""
+
+    def __init__(self, state: ExplorerState) -> None:
+        super().__init__(description="sample", options=sample_options(state), value=state.sample,
+                         layout=widgets.Layout(width="max-content"))
+        self.state = state
+        self._syncing = False
+        self._data = (state.X, state.Y)
+        self.observe(self._on_menu, "value")
+        state.observe(self._on_sample, "sample")
+        state.observe(self._on_trace, "trace")
+
+    def _set(self, **values: Any) -> None:
+        self._syncing = True
+        try:
+            for name, value in values.items():
+                setattr(self, name, value)
+        finally:
+            self._syncing = False
+
+    def _on_menu(self, change: dict) -> None:
+        if not self._syncing and change["new"] is not None and change["new"] != self.state.sample:
+            self.state.sample = change["new"]
+
+    def _on_sample(self, change: dict) -> None:
+        if self.value != change["new"]:
+            self._set(value=change["new"])
+
+    def _on_trace(self, change: dict) -> None:
+        if self.state.X is not self._data[0] or self.state.Y is not self._data[1]:
+            self._data = (self.state.X, self.state.Y)
+            self._set(options=sample_options(self.state), value=self.state.sample)
+
+
 class NetworkDiagram(StaticFallback, widgets.VBox):
     """Inputs, hidden and output units and the loss; edges coloured by sign and
     sized by |w|; each unit's Z and H for the chosen sample; gradients on demand;
@@ -33,47 +69,24 @@ class NetworkDiagram(StaticFallback, widgets.VBox):
             raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
         self.state = state
         self.error = ErrorArea()
-        self._menu_syncing = False
         self.svg = widgets.HTML(layout=widgets.Layout(overflow="auto"))
         self.show_gradients = widgets.Checkbox(value=gradients, description="show gradients",
                                                indent=False, layout=widgets.Layout(width="auto"))
         self.show_step = widgets.Checkbox(value=highlight, description="highlight the current step",
                                           indent=False, layout=widgets.Layout(width="auto"))
-        self.sample = widgets.Dropdown(description="sample", options=sample_options(state),
-                                       value=state.sample, layout=widgets.Layout(width="max-content"))
+        self.sample = SampleMenu(state)
         super().__init__([panel_style(), widgets.HBox([self.sample, self.show_gradients, self.show_step]),
                           self.svg, self.error])
         self.add_class("bpv-diagram-panel")
-        self.sample.observe(self._on_sample_menu, "value")
         self.show_gradients.observe(self._redraw, "value")
         self.show_step.observe(self._redraw, "value")
         state.observe(self._on_trace, "trace")
         state.observe(self._redraw, "step")
-        state.observe(self._on_state_sample, "sample")
-        self._data = (state.X, state.Y)
+        state.observe(self._redraw, "sample")
         self._redraw()
-
-    @shows_errors("Choosing the sample")
-    def _on_sample_menu(self, change: dict) -> None:
-        if not self._menu_syncing and change["new"] is not None and change["new"] != self.state.sample:
-            self.state.sample = change["new"]
-
-    @shows_errors("Updating the diagram")
-    def _on_state_sample(self, change: dict) -> None:
-        if self.sample.value != change["new"]:
-            self.sample.value = change["new"]
-        self._draw()
 
     @shows_errors("Updating the diagram")
     def _on_trace(self, change: dict) -> None:
-        if self.state.X is not self._data[0] or self.state.Y is not self._data[1]:
-            self._data = (self.state.X, self.state.Y)
-            self._menu_syncing = True
-            try:
-                self.sample.options = sample_options(self.state)
-                self.sample.value = self.state.sample
-            finally:
-                self._menu_syncing = False
         self._draw()
 
     @shows_errors("Updating the diagram")

@@ -12,7 +12,7 @@ from ..engine.paths import path_sum, sample_gradients
 from ..engine.trace import grad_key
 from ._errors import ErrorArea, shows_errors
 from ._static import panel_style
-from .diagram import sample_options
+from .diagram import SampleMenu
 from .sliders import entry_label
 from ._static import StaticFallback
 from .state import ExplorerState
@@ -89,7 +89,7 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
         self.state = state
         self.error = ErrorArea()
         self.entry = widgets.Dropdown(description="parameter", layout=widgets.Layout(width="max-content"))
-        self.sample = widgets.Dropdown(description="sample", layout=widgets.Layout(width="max-content"))
+        self.sample = SampleMenu(state)
         self.mode = widgets.ToggleButtons(options=[("one sample", False), ("batch mean", True)],
                                           value=False, style={"button_width": "9em"})
         self.body = widgets.HTML()
@@ -101,9 +101,8 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
             self.entry.value = entry_label(param, tuple(index))
         self.entry.observe(self._redraw, "value")
         self.mode.observe(self._redraw, "value")
-        self.sample.observe(self._on_sample_menu, "value")
         state.observe(self._on_trace, "trace")
-        state.observe(self._on_state_sample, "sample")
+        state.observe(self._redraw, "sample")
         self._draw()
 
     def _sync_menus(self) -> None:
@@ -117,30 +116,10 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
                 self.entry.value = keep
             finally:
                 self._menus_syncing = False
-        samples = sample_options(self.state)
-        if list(self.sample.options) != samples:
-            self._menus_syncing = True
-            try:
-                self.sample.options = samples
-                self.sample.value = self.state.sample
-            finally:
-                self._menus_syncing = False
-
-    @shows_errors("Choosing the sample")
-    def _on_sample_menu(self, change: dict) -> None:
-        if not self._menus_syncing and change["new"] is not None and change["new"] != self.state.sample:
-            self.state.sample = change["new"]
-
-    @shows_errors("Updating the drill-down")
-    def _on_state_sample(self, change: dict) -> None:
-        if self.sample.value != change["new"]:
-            self.sample.value = change["new"]
-        self._draw()
 
     @shows_errors("Updating the drill-down")
     def _on_trace(self, change: dict) -> None:
-        if change["old"] is None or change["old"].specs is not change["new"].specs \
-                or change["old"]["X"].shape != change["new"]["X"].shape:
+        if change["old"] is None or change["old"].specs is not change["new"].specs:
             self._sync_menus()
         self._draw()
 
