@@ -1,7 +1,6 @@
 """Backprop against finite differences, on the seed and on random architectures."""
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

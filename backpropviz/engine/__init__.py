@@ -16,4 +16,5 @@ __all__ = [
     "get_activation", "GradcheckReport", "gradcheck", "LOSSES", "BCELoss",
     "CrossEntropyLoss", "Loss", "MSELoss", "get_loss", "MLP", "PHASES", "Step",
     "StepSpec", "Trace", "grad_key", "param_name", "value_key", "Trainer",
+    "grid", "landscape", "paths", "training",
 ]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ._checks import as_int, describe, float_array, matrix, positive_finite, require_finite
 from .activations import Activation, get_activation
-from .losses import Loss, get_loss
+from .losses import get_loss
 from .trace import Trace, build_schema, param_name
 
 
