@@ -11,17 +11,10 @@ from ..drawing.boundary import BoundaryFrame, BoundaryPlot, data_limits, labels_
 from ._errors import ErrorArea, shows_errors
 from ._static import panel_style
 from ._static import StaticFallback
-from .state import ExplorerState
+from .state import ExplorerState, _class_count
 
 TILE = 56
 GAP = 4
-
-
-def _classes(state: ExplorerState) -> int:
-    y = state.Y
-    if y.ndim == 2 and y.shape[1] > 1:
-        return y.shape[1]
-    return max(2, int(np.nanmax(y)) + 1)
 
 
 def _labels(y: np.ndarray) -> np.ndarray:
@@ -66,16 +59,17 @@ class BoundaryPanel(StaticFallback, widgets.VBox):
     def _setup(self) -> None:
         """(Re)build the figure when the data (and so the plane shown) changes."""
         state = self.state
-        key = (id(state.X), id(state.X_test), state.net.sizes)
-        if key == self._data:
+        data = self._data
+        if (data is not None and data[0] is state.X and data[1] is state.X_test
+                and data[2] == state.net.sizes):
             return
-        self._data = key
+        self._data = (state.X, state.X_test, state.net.sizes)
         X = state.X
         pts = X if state.X_test is None else np.concatenate([X, state.X_test])
         xlim, ylim = data_limits(pts)
         self.plot = BoundaryPlot(xlim, ylim, self.resolution, self.size, self.image_format)
         test_labels = None if state.Y_test is None else _labels(state.Y_test)
-        self.plot.set_data(X, _labels(state.Y), state.X_test, test_labels, classes=_classes(state))
+        self.plot.set_data(X, _labels(state.Y), state.X_test, test_labels, classes=max(2, _class_count(state.Y)))
         hidden = state.net.sizes[1:-1]
         self._tile_images = []
         rows = []

@@ -10,10 +10,10 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from ..drawing import STEP_CSS, step_formula_latex, step_numbers_html, step_title
+from ..drawing import step_formula_latex, step_numbers_html, step_title
 from ..drawing.steps import shapes_line
 from ._errors import ErrorArea, shows_errors
-from ._static import StaticFallback
+from ._static import StaticFallback, panel_style
 from .state import ExplorerState
 
 _FRACTION = re.compile(r"^\s*([-+]?\d*\.?\d+)\s*/\s*([-+]?\d*\.?\d+)\s*$")
@@ -81,7 +81,7 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
         self._menu_syncing = False
         self._shown_specs = None
         super().__init__([
-            widgets.HTML(STEP_CSS),
+            panel_style(),
             widgets.HBox([self.prev_button, self.next_button, self.reset_button, self.jump,
                           self.quiz_toggle], layout=widgets.Layout(flex_flow="row wrap")),
             self.title, self.formula, self.numbers, self.quiz_box,
