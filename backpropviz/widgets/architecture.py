@@ -87,15 +87,18 @@ class ArchitectureControls(widgets.VBox):
         acts = [self._activation(a.value) for a in self.acts[:n]] + [self._activation(self.output_act.value)]
         self.state.set_architecture(hidden, acts, loss=self.loss.value, seed=self.seed.value)
 
-    @shows_errors("Changing the architecture")
-    def _on_change(self, change: Any) -> None:
-        if self._syncing:
-            return
+    def _rebuild(self) -> None:
+        """Build the net; if the state refuses it, show the state's net again."""
         try:
             self.build()
         except Exception:
             self._from_state()
             raise
+
+    @shows_errors("Changing the architecture")
+    def _on_change(self, change: Any) -> None:
+        if not self._syncing:
+            self._rebuild()
 
     @shows_errors("Changing the loss")
     def _on_loss(self, change: dict) -> None:
@@ -103,13 +106,11 @@ class ArchitectureControls(widgets.VBox):
             return
         if change["new"] in OUTPUT_FOR_LOSS:
             self._syncing = True
-            self.output_act.value = OUTPUT_FOR_LOSS[change["new"]]
-            self._syncing = False
-        try:
-            self.build()
-        except Exception:
-            self._from_state()
-            raise
+            try:
+                self.output_act.value = OUTPUT_FOR_LOSS[change["new"]]
+            finally:
+                self._syncing = False
+        self._rebuild()
 
     @shows_errors("Updating the architecture panel")
     def _on_trace(self, change: dict) -> None:
