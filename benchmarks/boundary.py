@@ -27,7 +27,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import comm  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -35,7 +34,7 @@ import backpropviz as bpv  # noqa: E402
 from backpropviz.drawing.boundary import data_limits  # noqa: E402
 from backpropviz.engine.grid import GridEvaluator  # noqa: E402
 from backpropviz.widgets import Explorer  # noqa: E402
-from slider import JSONComm  # noqa: E402
+from slider import json_comm  # noqa: E402
 
 GOAL_P95_MS, GOAL_SPEEDUP, GOAL_TRAIN_S = 15.0, 4.0, 0.2
 
@@ -110,15 +109,12 @@ def main(argv=None) -> int:
     parser.add_argument("--moves", type=int, default=200)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    original, comm.create_comm = comm.create_comm, JSONComm
-    try:
+    with json_comm():
         moves = np.round(np.random.default_rng(1).uniform(-1.5, 1.5, size=args.moves), 4)
         time_explorer(moves[:10])  # warm up
         fast = time_explorer(moves)
         naive = time_naive(moves[: max(10, len(moves) // 4)])
         engine, frames, with_ui = time_training()
-    finally:
-        comm.create_comm = original
     p50, p95 = np.percentile(fast, [50, 95])
     n50, n95 = np.percentile(naive, [50, 95])
     speedup = n50 / p50

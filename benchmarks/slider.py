@@ -15,6 +15,7 @@ Goal: p95 at most 15 ms on the seed net.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -44,6 +45,16 @@ class JSONComm(BaseComm):
                              default=str)
         JSONComm.sent_bytes += len(payload)
         JSONComm.sent_messages += 1
+
+
+@contextlib.contextmanager
+def json_comm():
+    """Widgets created inside send every message through ``JSONComm``."""
+    original, comm.create_comm = comm.create_comm, JSONComm
+    try:
+        yield
+    finally:
+        comm.create_comm = original
 
 
 def moves(n: int) -> np.ndarray:
@@ -89,11 +100,8 @@ def main(argv=None) -> int:
     parser.add_argument("--moves", type=int, default=200)
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    original, comm.create_comm = comm.create_comm, JSONComm
-    try:
+    with json_comm():
         return _run(args)
-    finally:
-        comm.create_comm = original
 
 
 def _run(args) -> int:

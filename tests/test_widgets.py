@@ -198,14 +198,20 @@ def test_answers_are_parsed_kindly(text, value):
 
 # ---------------------------------------------------------------- sliders
 
-def test_a_slider_moves_every_panel(explorer):
-    before = {
+def _shown(explorer):
+    """What each panel shows right now."""
+    return {
         "stepper": explorer.stepper.numbers.value,
         "diagram": explorer.diagram.svg.value,
         "drilldown": explorer.drilldown.body.value,
         "gradient": explorer.sliders.gradient("layer2.bias", (0,)),
         "loss": explorer.sliders.loss_label.value,
+        "boundary": explorer.boundary.image.value,
     }
+
+
+def test_a_slider_moves_every_panel(explorer):
+    before = _shown(explorer)
     explorer.sliders.slider("layer1.bias", (1,)).value = -0.3
     trace = explorer.state.trace
     assert explorer.state.net.state_dict()["layer1.bias"][1] == -0.3
@@ -216,13 +222,7 @@ def test_a_slider_moves_every_panel(explorer):
     expected = fresh.trace(*bpv.datasets.xor(), lr=0.75)
     for key in expected:
         assert np.array_equal(trace[key], expected[key]), key
-    after = {
-        "stepper": explorer.stepper.numbers.value,
-        "diagram": explorer.diagram.svg.value,
-        "drilldown": explorer.drilldown.body.value,
-        "gradient": explorer.sliders.gradient("layer2.bias", (0,)),
-        "loss": explorer.sliders.loss_label.value,
-    }
+    after = _shown(explorer)
     for panel in before:
         assert after[panel] != before[panel], panel
     assert f"{trace.loss:.6g}" in after["loss"]
