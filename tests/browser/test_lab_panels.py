@@ -12,7 +12,7 @@ from backpropviz.widgets import ChainRuleStepper, ExplorerState
 
 from seed_text import SEED_TEXT
 
-from .conftest import ARTIFACTS, drag, error_outputs, open_and_run
+from .conftest import ARTIFACTS, drag, error_outputs, open_and_run, wait_for_change, wait_for_text
 
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
@@ -59,15 +59,14 @@ def test_next_moves_the_stepper_and_the_diagram(lab, page):
     assert "Step 1 of 17 · forward pass · Z1" in stepper.inner_text()
     svg_before = page.locator(".bpv-diagram").first.inner_html()
     stepper.locator("button", has_text="Next ▶").click()
-    page.wait_for_function(
-        "() => document.querySelector('.bpv-stepper').innerText.includes('Step 2 of 17')")
-    assert "forward pass · H1" in stepper.inner_text()
-    assert "shapes: LeakyReLU(0.5)((4, 2)) = (4, 2)" in stepper.inner_text()
+    wait_for_text(stepper, "Step 2 of 17 · forward pass · H1")
+    # (the title, the formula and the numbers are widgets of their own)
+    wait_for_text(stepper, "shapes: LeakyReLU(0.5)((4, 2)) = (4, 2)")
     # the diagram below follows the shared step (its highlight changes)
     page.wait_for_function(
         "before => document.querySelector('.bpv-diagram').innerHTML !== before", arg=svg_before)
     # the formula is typeset by MathJax, not left as $$...$$
-    assert stepper.locator("mjx-container, .MathJax").count() >= 1
+    stepper.locator("mjx-container, .MathJax").first.wait_for(timeout=10_000)
     stepper.screenshot(path=str(_artifact("stepper-step-2.png")))
 
 
@@ -110,11 +109,11 @@ def test_dragging_a_slider_moves_every_panel(lab, page):
                 .match(/layer1.weight\\[0,1\\] = ([-0-9.e]+)/);
             return m && Math.abs(parseFloat(m[1]) - v) <= 5e-5;
         }""", arg=value)
-    assert explorer.locator(".bpv-stepper").inner_text() != before["stepper"]
+    wait_for_change(explorer.locator(".bpv-stepper"), before["stepper"])
     page.wait_for_function(
         "before => document.querySelector('.bpv-explorer .bpv-boundary img').src !== before",
         arg=before["boundary"])
-    assert explorer.locator(".bpv-sliders").inner_text() != before["sliders"]
+    wait_for_change(explorer.locator(".bpv-sliders"), before["sliders"])
     assert error_outputs(page) == []
     explorer.locator(".bpv-stepper").scroll_into_view_if_needed()
     page.screenshot(path=str(_artifact("explorer-after-drag.png")))

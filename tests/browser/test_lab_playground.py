@@ -6,7 +6,7 @@ import re
 
 from seed_text import SEED_TEXT
 
-from .conftest import ARTIFACTS, error_outputs, open_and_run
+from .conftest import ARTIFACTS, error_outputs, open_and_run, wait_for_text
 
 
 def _steps(page) -> int:
@@ -40,7 +40,7 @@ def test_play_trains_and_reset_returns_to_the_start(lab, page):
     explorer.locator(".bpv-training button", has_text="Reset").click()
     page.wait_for_function(
         "() => /step 0 /.test(document.querySelector('.bpv-training').innerText)")
-    assert SEED_TEXT["Z1"] in explorer.locator(".bpv-stepper").inner_text()
+    wait_for_text(explorer.locator(".bpv-stepper"), SEED_TEXT["Z1"])
     assert error_outputs(page) == []
 
 
