@@ -101,7 +101,7 @@ def drag(page, handle, dx: float, steps: int = 8) -> None:
     page.mouse.up()
 
 
-def wait_for_text(element, text: str, timeout: float = 10_000) -> None:
+def wait_for_text(element, text: str) -> None:
     """Wait until ``element`` shows ``text``.
 
     Each panel is its own widget, so the browser applies the kernel's updates
@@ -109,13 +109,13 @@ def wait_for_text(element, text: str, timeout: float = 10_000) -> None:
     this one, so wait for this one itself.
     """
     element.page.wait_for_function("([el, text]) => el.innerText.includes(text)",
-                                   arg=[element.element_handle(), text], timeout=timeout)
+                                   arg=[element.element_handle(), text])
 
 
-def wait_for_change(element, before: str, timeout: float = 10_000) -> None:
+def wait_for_change(element, before: str) -> None:
     """Wait until ``element``'s text is no longer ``before`` (see `wait_for_text`)."""
     element.page.wait_for_function("([el, before]) => el.innerText !== before",
-                                   arg=[element.element_handle(), before], timeout=timeout)
+                                   arg=[element.element_handle(), before])
 
 
 @pytest.fixture(scope="session")

@@ -66,7 +66,7 @@ def test_next_moves_the_stepper_and_the_diagram(lab, page):
     page.wait_for_function(
         "before => document.querySelector('.bpv-diagram').innerHTML !== before", arg=svg_before)
     # the formula is typeset by MathJax, not left as $$...$$
-    stepper.locator("mjx-container, .MathJax").first.wait_for(timeout=10_000)
+    stepper.locator("mjx-container, .MathJax").first.wait_for()
     stepper.screenshot(path=str(_artifact("stepper-step-2.png")))
 
 
