@@ -52,6 +52,40 @@ def test_boundary_is_the_half_contour_and_counts_mistakes():
     assert frame.wrong_train == wrong
 
 
+def test_class_boundaries_lie_where_two_class_scores_tie():
+    # Softmax on a layer with no hidden units: classes a and b meet on the line
+    # where their logits are equal, so every vertex of a drawn boundary must sit
+    # on the tie line of the two classes leading there, well inside a grid cell
+    # (a boundary traced from "which class wins" steps along the cell edges).
+    X, Y = bpv.datasets.blobs(90, noise=0.2, seed=3)
+    W = np.array([[0.3, 1.0], [-0.9, -0.4], [0.8, -0.6]])
+    net = bpv.MLP([2, 3], "identity", seed=0)
+    B = np.array([0.1, 0.0, -0.2])
+    net.load_state_dict({"layer1.weight": W, "layer1.bias": B})
+    xlim, ylim = data_limits(X)
+    plot = BoundaryPlot(xlim, ylim, resolution=100)
+    plot.set_data(X, labels_of(Y), classes=3)
+    frame = plot.update(net, "cross_entropy")
+    pts = np.concatenate(frame.segments)
+    assert len(pts) > 100
+    logits = net.forward(pts)
+    order = np.argsort(logits, axis=1)
+    a, b = order[:, -1], order[:, -2]
+    rows = np.arange(len(pts))
+    gap = logits[rows, a] - logits[rows, b]
+    distance = gap / np.linalg.norm(W[a] - W[b], axis=1)
+    cell = (xlim[1] - xlim[0]) / 99
+    # all three scores tie at one point; within a cell or two of it the
+    # strongest rival changes, and the error may grow to a small part of a cell
+    triple = np.linalg.solve(W[:2] - W[1:], B[1:] - B[:2])
+    near = np.linalg.norm(pts - triple, axis=1) < 2 * cell
+    assert distance[~near].max() < cell / 100
+    assert distance.max() < cell / 5
+    # the three boundaries between the three regions are all drawn
+    assert {frozenset(p) for p in zip(a.tolist(), b.tolist())} == {
+        frozenset({0, 1}), frozenset({1, 2}), frozenset({0, 2})}
+
+
 def test_hidden_unit_maps_follow_the_architecture(moons_explorer):
     e = moons_explorer
     assert len(e.boundary._tile_images) == 1

@@ -45,6 +45,18 @@ def class_probabilities(output: np.ndarray, loss: str) -> np.ndarray:
     return np.clip(output, 0.0, None) / np.maximum(np.clip(output, 0.0, None).sum(axis=1, keepdims=True), 1e-12)
 
 
+def class_margins(probs: np.ndarray) -> list[np.ndarray]:
+    """For each class, its probability minus its strongest rival's.
+
+    A class's region is where its margin is positive, and the margin is smooth,
+    so its zero contour follows the true boundary between cells instead of
+    stepping along them as the edge of "which class wins" would.
+    """
+    top = np.partition(probs, -2, axis=1)
+    first, second = top[:, -1], top[:, -2]
+    return [probs[:, c] - np.where(probs[:, c] >= first, second, first) for c in range(probs.shape[1])]
+
+
 def labels_of(Y: np.ndarray) -> np.ndarray:
     """Integer class labels from targets as the loss sees them ((n, 1) 0/1 or one-hot)."""
     if Y.shape[1] == 1:
@@ -169,16 +181,15 @@ class BoundaryPlot:
         probs = class_probabilities(out, loss)
         if probs.shape[1] == 2:
             diverging_rgb(probs[:, 1], 0.0, 1.0, out=self._rgb, lut=DIVERGING_LIGHT)
-            fields = [probs[:, 1]]
+            fields, level = [probs[:, 1]], 0.5
         else:
             self._rgb[:] = class_rgb(probs)
-            best = np.argmax(probs, axis=1)
-            fields = [(best == c).astype(float) for c in range(probs.shape[1])]
+            fields, level = class_margins(probs), 0.0
         segments: list[np.ndarray] = []
         for field in fields:
             z = field.reshape(res, res)
             if np.all(np.isfinite(z)):
-                segments.extend(contourpy.contour_generator(self._xs, self._ys, z).lines(0.5))
+                segments.extend(contourpy.contour_generator(self._xs, self._ys, z).lines(level))
         self.lines.set_segments(segments)
         X, labels, X_test, labels_test = self._points
         wrong_parts, counts = [], []
