@@ -135,6 +135,14 @@ mark.bpv-quiz { background: #ffd54f; color: #000; outline: 2px solid #e65100; }
    does not make the browser lay out and repaint the whole notebook. */
 .bpv-stepper, .bpv-diagram-panel, .bpv-boundary, .bpv-sliders, .bpv-drilldown,
 .bpv-training, .bpv-landscape { contain: layout paint style; }
+/* noUiSlider asks for compositor layers per slider (will-change: transform on
+   its bars, a hidden backface on its handle). With a hundred sliders, sorting
+   those layers after every redraw cost more than the redraw itself; a moved
+   handle repaints a few pixels instead. */
+.bpv-sliders .widget-slider .noUi-origin,
+.bpv-sliders .widget-slider .noUi-connect { will-change: auto; }
+.bpv-sliders .widget-slider .noUi-handle { -webkit-backface-visibility: visible;
+  backface-visibility: visible; }
 .bpv-error { border: 1px solid #b71c1c; background: #ffebee; color: #b71c1c;
   padding: 4px 8px; border-radius: 4px; }
 .bpv-verdict-right { color: #1b5e20; font-weight: bold; }

@@ -114,6 +114,10 @@ def test_dragging_a_slider_moves_every_panel(lab, page):
         "stepper": explorer.locator(".bpv-stepper").inner_text(),
         "sliders": explorer.locator(".bpv-sliders").inner_text(),
     }
+    # our sliders ask the compositor for no layers of their own (see STEP_CSS)
+    assert slider.evaluate("""el => [
+        getComputedStyle(el.querySelector('.noUi-handle')).backfaceVisibility,
+        getComputedStyle(el.querySelector('.noUi-origin')).willChange]""") == ["visible", "auto"]
     drag(page, slider.locator(".noUi-handle"), 60, steps=12)
     page.wait_for_function(
         "before => document.querySelector('.bpv-explorer .bpv-diagram').innerHTML !== before",
