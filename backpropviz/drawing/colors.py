@@ -14,6 +14,10 @@ BLUE = (31, 119, 180)     # #1f77b4
 OKABE_ITO = [(230, 159, 0), (86, 180, 233), (0, 158, 115), (240, 228, 66),
              (0, 114, 178), (213, 94, 0), (204, 121, 167), (0, 0, 0)]
 
+#: Our SVG pictures are light cards in every notebook theme: their colours are
+#: chosen for white, as are the boundary's and the landscape's images.
+SVG_CARD = 'style="background:#fff;border-radius:4px"'
+
 
 def class_colors(k: int) -> np.ndarray:
     """(k, 3) uint8 colours of k classes."""

@@ -6,7 +6,7 @@ import html
 
 import numpy as np
 
-from .colors import BLUE, ORANGE, hex_color
+from .colors import BLUE, ORANGE, SVG_CARD, hex_color
 
 MAX_POINTS = 400
 
@@ -38,7 +38,7 @@ def loss_curve_svg(train: list[float], test: list[float] | None = None,
         return " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys))
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="bpv-curve" width="{width}" '
-           f'height="{height}" font-family="sans-serif" font-size="10">',
+           f'height="{height}" font-family="sans-serif" font-size="10" {SVG_CARD}>',
            f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="#fafafa" stroke="#bbb"/>',
            f'<text x="{left}" y="12" font-size="11">{html.escape(title)}</text>',
            f'<text x="{left - 4}" y="{top + 4}" text-anchor="end">{hi:.3g}</text>',

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..engine import StepSpec, Trace
+from .colors import SVG_CARD
 
 POSITIVE = "#1f77b4"
 NEGATIVE = "#e66100"
 HIGHLIGHT = "#ffb300"
+#: Highlighted text: the highlight's amber, dark enough to read on white (5:1).
+HIGHLIGHT_TEXT = "#9a6200"
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ def network_svg(
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bpv-diagram" width="{w}" height="{h}" '
-        f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="11">',
+        f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="11" {SVG_CARD}>',
         f'<text x="8" y="16" font-size="12" fill="#333">sample {sample}: '
         f'x = {html.escape(", ".join(_fmt(v) for v in trace["X"][sample]))}</text>',
     ]
@@ -175,7 +178,7 @@ def network_svg(
                 )
             if l:
                 b = float(trace[f"B{l}"][i])
-                bcol = HIGHLIGHT if (hl is not None and (l, i) in hl.biases) else "#666"
+                bcol = HIGHLIGHT_TEXT if (hl is not None and (l, i) in hl.biases) else "#666"
                 extra = f" ∇{_fmt(float(trace[f'dL/dB{l}'][i]))}" if gradients else ""
                 out.append(
                     f'<text x="{x:.1f}" y="{y - 23:.1f}" text-anchor="middle" fill="{bcol}" '

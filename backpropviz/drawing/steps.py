@@ -125,11 +125,11 @@ STEP_CSS = """
   border: 1px solid #ccc; border-radius: 4px; padding: 2px 6px; }
 .bpv-result { border-color: #1f77b4; border-width: 2px; }
 .bpv-name { font-weight: bold; font-family: monospace; }
-.bpv-role { font-size: 80%; color: #555; font-style: italic; }
-.bpv-shape { font-size: 85%; color: #555; font-family: monospace; }
+.bpv-role { font-size: 80%; color: var(--jp-content-font-color2, #555); font-style: italic; }
+.bpv-shape { font-size: 85%; color: var(--jp-content-font-color2, #555); font-family: monospace; }
 .bpv-sym { font-size: 120%; font-family: monospace; padding: 0 2px; }
 .bpv-matrix { margin: 2px 0; line-height: 1.25; font-size: 90%; }
-.bpv-shapes { margin-top: 4px; color: #444; font-family: monospace; }
+.bpv-shapes { margin-top: 4px; color: var(--jp-content-font-color1, #444); font-family: monospace; }
 mark.bpv-quiz { background: #ffd54f; color: #000; outline: 2px solid #e65100; }
 /* Each panel is its own layout and paint island: a redraw inside one panel
    does not make the browser lay out and repaint the whole notebook. */
@@ -145,7 +145,10 @@ mark.bpv-quiz { background: #ffd54f; color: #000; outline: 2px solid #e65100; }
   backface-visibility: visible; }
 .bpv-error { border: 1px solid #b71c1c; background: #ffebee; color: #b71c1c;
   padding: 4px 8px; border-radius: 4px; }
-.bpv-verdict-right { color: #1b5e20; font-weight: bold; }
-.bpv-verdict-wrong { color: #b71c1c; font-weight: bold; }
+/* verdicts and errors carry their own light background: readable in any theme */
+.bpv-verdict-right { color: #1b5e20; background: #e8f5e9; font-weight: bold; padding: 0 4px;
+  border-radius: 3px; }
+.bpv-verdict-wrong { color: #b71c1c; background: #ffebee; font-weight: bold; padding: 0 4px;
+  border-radius: 3px; }
 </style>
 """

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from .conftest import ARTIFACTS, open_and_run
 
 CONTROLS = ("button, input:not([type=hidden]), select, textarea, [role=slider], "
@@ -96,3 +98,56 @@ def test_the_explorer_fits_a_projector(lab, page):
     assert re.search(r"epoch \d+ · step \d+", text)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "projector-1280x720.png"))
+
+
+# For each visible, undimmed text in ``root``: its contrast ratio (WCAG 2) with
+# the first opaque background behind it.
+CONTRAST = """(root) => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = ({r, g, b}) => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const behind = (el) => { for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; }
+    return {r: 255, g: 255, b: 255, a: 1}; };
+  const dimmed = (el) => { for (let e = el; e && e !== document.body; e = e.parentElement) {
+      const s = getComputedStyle(e); if (parseFloat(s.opacity) < 1 || (e.disabled === true)) return true; } return false; };
+  const out = [];
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  while (walker.nextNode()) {
+    const t = walker.currentNode; if (!t.textContent.trim()) continue;
+    const el = t.parentElement; if (seen.has(el)) continue; seen.add(el);
+    const r = el.getBoundingClientRect(); if (r.width === 0 || r.height === 0) continue;
+    if (dimmed(el)) continue;
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden') continue;
+    const isSvg = el instanceof SVGElement;
+    const fg = parse(isSvg ? s.fill : s.color); if (!fg) continue;
+    const bg = behind(el);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    out.push({text: t.textContent.trim().slice(0, 40), ratio: (a + 0.05) / (b + 0.05), fg: isSvg ? s.fill : s.color,
+              cls: (el.getAttribute('class') || el.tagName)});
+  }
+  return out.sort((x, y) => x.ratio - y.ratio);
+}"""
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_every_text_is_readable_in_the_light_and_dark_themes(lab, page, theme):
+    base, _ = lab
+    page.set_viewport_size({"width": 1600, "height": 1400})
+    open_and_run(page, base, "04_train_xor.ipynb")
+    light = "true" if theme.endswith("Light") else "false"
+    page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'")
+    page.wait_for_timeout(1000)  # the theme's stylesheet applies
+    explorer = page.locator(".bpv-explorer").first
+    texts = explorer.evaluate(CONTRAST)
+    assert len(texts) > 100
+    low = [(round(t["ratio"], 2), t["text"], t["fg"]) for t in texts if t["ratio"] < 4.5]
+    assert not low, f"too little contrast (WCAG AA wants 4.5) in {theme}: {low}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
+    explorer.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"theme-{theme.split()[-1].lower()}.png"))
