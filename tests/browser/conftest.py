@@ -195,6 +195,15 @@ def open_and_run(page, base: str, notebook: str, app: str = "lab") -> None:
         }""")
 
 
+def open_explorer(page, base: str, notebook: str, width: int, height: int):
+    """Open and run a notebook in Lab at a screen size, with the file browser
+    folded away (as on a projector); its first Explorer."""
+    page.set_viewport_size({"width": width, "height": height})
+    open_and_run(page, base, notebook)
+    page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
+    return page.locator(".bpv-explorer").first
+
+
 def error_outputs(page) -> list[str]:
     """Texts of error outputs (tracebacks, stderr) in the open notebook."""
     return page.eval_on_selector_all(

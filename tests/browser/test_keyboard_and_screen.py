@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, open_and_run
+from .conftest import ARTIFACTS, open_and_run, open_explorer
 
 CONTROLS = ("button, input:not([type=hidden]), select, textarea, [role=slider], "
             "[contenteditable=true]")
@@ -80,11 +80,7 @@ def test_tab_reaches_every_control_and_keys_operate_them(lab, page):
 
 
 def test_the_explorer_fits_a_projector(lab, page):
-    base, _ = lab
-    page.set_viewport_size({"width": 1280, "height": 720})
-    open_and_run(page, base, "04_train_xor.ipynb")
-    page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
-    explorer = page.locator(".bpv-explorer").first
+    explorer = open_explorer(page, lab[0], "04_train_xor.ipynb", 1280, 720)
     explorer.scroll_into_view_if_needed()
     overflow = explorer.evaluate("el => el.scrollWidth - el.clientWidth")
     assert overflow <= 1, f"the Explorer is {overflow}px wider than its cell"
@@ -135,19 +131,15 @@ CONTRAST = """(root) => {
 
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
 def test_every_text_is_readable_in_the_light_and_dark_themes(lab, page, theme):
-    base, _ = lab
-    page.set_viewport_size({"width": 1600, "height": 1400})
-    open_and_run(page, base, "04_train_xor.ipynb")
+    explorer = open_explorer(page, lab[0], "04_train_xor.ipynb", 1600, 1400)
     light = "true" if theme.endswith("Light") else "false"
     page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
     page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'")
     page.wait_for_timeout(1000)  # the theme's stylesheet applies
-    explorer = page.locator(".bpv-explorer").first
     texts = explorer.evaluate(CONTRAST)
     assert len(texts) > 100
     low = [(round(t["ratio"], 2), t["text"], t["fg"]) for t in texts if t["ratio"] < 4.5]
     assert not low, f"too little contrast (WCAG AA wants 4.5) in {theme}: {low}"
     ARTIFACTS.mkdir(exist_ok=True)
-    page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
     explorer.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"theme-{theme.split()[-1].lower()}.png"))

@@ -12,7 +12,8 @@ from backpropviz.widgets import ChainRuleStepper, ExplorerState
 
 from seed_text import SEED_TEXT
 
-from .conftest import ARTIFACTS, drag, error_outputs, open_and_run, wait_for_change, wait_for_text
+from .conftest import (ARTIFACTS, drag, error_outputs, open_and_run, open_explorer, wait_for_change,
+                       wait_for_text)
 
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
@@ -94,11 +95,7 @@ def _artifact(name: str) -> Path:
 
 
 def test_dragging_a_slider_moves_every_panel(lab, page):
-    base, _ = lab
-    page.set_viewport_size({"width": 1680, "height": 1050})
-    open_and_run(page, base, "03_drag_the_weights.ipynb")
-    page.evaluate("window.jupyterapp.commands.execute('application:toggle-left-area')")
-    explorer = page.locator(".bpv-explorer").first
+    explorer = open_explorer(page, lab[0], "03_drag_the_weights.ipynb", 1680, 1050)
     slider = explorer.locator(".widget-slider", has=page.locator("label", has_text="layer1.weight[0,1]"))
     slider.scroll_into_view_if_needed()
     readout = slider.locator(".widget-readout")
