@@ -16,7 +16,6 @@ Goals: slider move p95 <= 15 ms and >= 4x faster than naive; 1000 steps <= 0.2 s
 
 from __future__ import annotations
 
-import argparse
 import io
 import sys
 import time
@@ -34,7 +33,7 @@ import backpropviz as bpv  # noqa: E402
 from backpropviz.drawing.boundary import data_limits  # noqa: E402
 from backpropviz.engine.grid import GridEvaluator  # noqa: E402
 from backpropviz.widgets import Explorer  # noqa: E402
-from slider import json_comm  # noqa: E402
+from slider import json_comm, parse_moves_args  # noqa: E402
 
 GOAL_P95_MS, GOAL_SPEEDUP, GOAL_TRAIN_S = 15.0, 4.0, 0.2
 
@@ -105,10 +104,7 @@ def time_training() -> tuple[float, int, float]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--moves", type=int, default=200)
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
+    args = parse_moves_args(argv, __doc__.splitlines()[0])
     with json_comm():
         moves = np.round(np.random.default_rng(1).uniform(-1.5, 1.5, size=args.moves), 4)
         time_explorer(moves[:10])  # warm up

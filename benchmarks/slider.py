@@ -95,11 +95,16 @@ def time_naive(values: np.ndarray) -> np.ndarray:
     return np.array(out) * 1e3
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_moves_args(argv, description: str) -> argparse.Namespace:
+    """``--moves N`` (200) and ``--check``: the slider benchmarks' command line."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--moves", type=int, default=200)
     parser.add_argument("--check", action="store_true")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_moves_args(argv, __doc__.splitlines()[0])
     with json_comm():
         return _run(args)
 
