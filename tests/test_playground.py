@@ -177,7 +177,7 @@ def test_divergence_is_explained_and_recoverable():
     e.training.speed.value = 400
     e.training.play_button.value = True
     msg = e.state.message
-    assert "diverged" in msg and "smaller learning rate" in msg and "learning rate 1000 " in msg
+    assert "diverged" in msg and "learning rate 1000 " in msg and "Back to before it blew up" in msg
     assert "Training diverged" in e.training.message.value
     assert not e.training.play_button.value
     # every panel shows the NaN state without failing

@@ -64,19 +64,37 @@ def test_rejected_changes_change_nothing():
         assert np.array_equal(v, before[k])
 
 
-def test_a_weight_that_breaks_the_loss_is_rejected_and_undone():
+def test_bce_on_an_output_that_can_leave_0_1_is_refused_before_anything_changes():
     X, Y = bpv.datasets.xor()
-    state = ExplorerState(bpv.examples.seed_net(), X, Y, loss="bce")  # outputs 0.53..0.67
+    with pytest.raises(ValueError, match="loss='bce' needs a Sigmoid output layer"):
+        ExplorerState(bpv.examples.seed_net(), X, Y, loss="bce")
+    state = ExplorerState(bpv.examples.seed_net(), X, Y)
+    before, rev = state.to_json(), state.revision
+    with pytest.raises(ValueError, match="got a LeakyReLU\\(0.5\\) output"):
+        state.configure(loss="bce")
+    assert state.to_json() == before and state.revision == rev
+
+
+def test_a_refused_weight_is_shown_put_back_and_the_panel_keeps_working(monkeypatch):
+    X, Y = bpv.datasets.xor()
+    state = ExplorerState(bpv.examples.seed_net(), X, Y)
     sliders = WeightSliders(state)
     slider = sliders.slider("layer2.bias", (0,))
     before, rev = state.net.state_dict(), state.revision
-    slider.value = 1.9  # pushes the LeakyReLU output above 1: BCE cannot take it
+    real = state.load_state_dict
+
+    def refuse(params):
+        raise ValueError("this weight is refused")
+
+    monkeypatch.setattr(state, "load_state_dict", refuse)
+    slider.value = 1.9
     assert "Setting the weight failed" in sliders.error.value
-    assert "needs the net&#x27;s output in [0, 1]" in sliders.error.value
+    assert "this weight is refused" in sliders.error.value
     assert slider.value == before["layer2.bias"][0] == 0.6358
     assert state.revision == rev
     for k, v in state.net.state_dict().items():
         assert np.array_equal(v, before[k])
+    monkeypatch.setattr(state, "load_state_dict", real)
     slider.value = 0.3  # the panel keeps working, and the error goes away
     assert sliders.error.value == "" and state.net.state_dict()["layer2.bias"][0] == 0.3
 

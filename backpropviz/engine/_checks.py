@@ -28,7 +28,10 @@ def as_real(name: str, value: Any) -> float:
     """``value`` as a Python float; bools and non-numbers raise ``TypeError``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {describe(value)}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float's range, such as 10**400
+        raise ValueError(f"{name} must be a finite number, got an integer of {len(str(abs(value)))} digits") from None
 
 
 def positive_finite(name: str, value: Any) -> float:
@@ -83,8 +86,9 @@ def require_finite(name: str, arr: np.ndarray) -> None:
 
     The fast path is one reduction: a sum is finite only if every entry is.
     """
-    if math.isfinite(np.add.reduce(arr, axis=None)):
-        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isfinite(np.add.reduce(arr, axis=None)):
+            return
     where = first_nonfinite(arr)
     if where is not None:
         raise ValueError(f"{name} must contain only finite numbers, got {where}")

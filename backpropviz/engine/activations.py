@@ -137,7 +137,7 @@ class Identity(Activation):
     derivative_text = "1"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
-        return Z  # H is Z itself; nothing downstream writes to either
+        return Z.copy()  # a trace keeps Z and H as two arrays that share no memory
 
     def __call__(self, Z: np.ndarray) -> np.ndarray:
         return np.array(Z, dtype=np.float64)

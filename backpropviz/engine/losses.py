@@ -160,12 +160,12 @@ class CrossEntropyLoss(Loss):
                     f"Y must have one label per row of X ({rows}), got {arr.shape[0]}"
                 )
             require_finite("Y", arr)
-            labels = arr.astype(np.int64)
-            if np.any(labels != arr) or labels.min() < 0 or labels.max() >= outputs:
+            if arr.min() < 0 or arr.max() > outputs - 1 or np.any(arr != np.round(arr)):
                 raise ValueError(
                     f"Y class labels must be whole numbers in 0..{outputs - 1}, got "
                     f"values in [{arr.min():g}, {arr.max():g}]"
                 )
+            labels = arr.astype(np.int64)
             onehot = np.zeros((rows, outputs))
             onehot[np.arange(rows), labels] = 1.0
             return onehot

@@ -12,13 +12,14 @@ arrays, so a trace taken earlier keeps the numbers it was computed with.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from math import inf, isfinite
+from math import inf
 from typing import Any
 
 import numpy as np
 
 from ._checks import as_int, describe, float_array, matrix, positive_finite, require_finite
 from .activations import Activation, get_activation
+from .limits import MAX_DATA_ENTRIES, MAX_ROWS, check_data_shape, check_sizes
 from .losses import get_loss
 from .trace import Trace, build_schema, param_name
 
@@ -56,7 +57,10 @@ class MLP:
             raise ValueError(
                 f"sizes must list at least an input and an output size, such as [2, 1], got {list(sizes)!r}"
             )
+        if len(sizes) > 64:  # far above the cap: refuse before looking at each entry
+            check_sizes("sizes", tuple(range(len(sizes))))
         self.sizes = tuple(as_int(f"sizes[{i}]", s, minimum=1) for i, s in enumerate(sizes))
+        check_sizes("sizes", self.sizes)
         n = len(self.sizes) - 1
         if isinstance(activation, (list, tuple)):
             if len(activation) != n:
@@ -143,13 +147,31 @@ class MLP:
         self._B = [arrays[param_name(l, "B")] for l in range(1, self.num_layers + 1)]
         self._version = object()
 
-    def _set_parameters(self, state: Mapping[str, np.ndarray]) -> None:
+    def install_parameters(self, state: Mapping[str, np.ndarray]) -> None:
         """Install parameters the engine itself produced (an undo snapshot), as they
-        are: unlike ``load_state_dict`` this accepts the inf/NaN of a diverged run."""
+        are: unlike ``load_state_dict`` this accepts the inf/NaN of a diverged run.
+        Shapes are checked before anything is set."""
+        shapes = self.parameter_shapes()
+        arrays = {}
+        for key, shape in shapes.items():
+            arr = np.array(state[key], dtype=np.float64)
+            if arr.shape != shape:
+                raise ValueError(f"{key} must have shape {shape}, got {arr.shape}")
+            arrays[key] = _frozen(arr)
         n = self.num_layers
-        self._W = [_frozen(np.array(state[param_name(l, "W")])) for l in range(1, n + 1)]
-        self._B = [_frozen(np.array(state[param_name(l, "B")])) for l in range(1, n + 1)]
+        self._W = [arrays[param_name(l, "W")] for l in range(1, n + 1)]
+        self._B = [arrays[param_name(l, "B")] for l in range(1, n + 1)]
         self._version = object()
+
+    def snapshot(self) -> tuple:
+        """The current parameters as they are (read-only arrays, no copy), for ``restore``."""
+        return (tuple(self._W), tuple(self._B), self._version)
+
+    def restore(self, snapshot: tuple) -> None:
+        """Put back the parameters of ``snapshot()`` exactly: traces taken then are
+        again traces of the current parameters (the numbers are the same)."""
+        W, B, version = snapshot
+        self._W, self._B, self._version = list(W), list(B), version
 
     def copy(self) -> "MLP":
         """An independent net with the same layers and parameters."""
@@ -163,11 +185,14 @@ class MLP:
         """X as a private finite float64 (rows, inputs) array, or a clear error."""
         if (
             type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2
-            and X.shape[1] == self.sizes[0] and X.shape[0]
-            and isfinite(np.add.reduce(X, axis=None))
+            and X.shape[1] == self.sizes[0] and 0 < X.shape[0] <= MAX_ROWS
+            and X.size <= MAX_DATA_ENTRIES and np.isfinite(X).all()
         ):
             return X.copy()  # the common case, with as few calls as possible
+        if isinstance(X, np.ndarray):
+            check_data_shape("X", X.shape)
         arr = matrix("X", X, self.sizes[0], f" (one per input unit of the {self.arch} net)")
+        check_data_shape("X", arr.shape)
         return arr.copy() if arr is X else arr
 
     def forward(self, X: Any) -> np.ndarray:
@@ -231,6 +256,9 @@ class MLP:
                 if H_prev is not X:
                     dH = dZ @ W
                     H = H_prev
+        for value in v.values():
+            if type(value) is np.ndarray:
+                value.flags.writeable = False  # a trace is a snapshot: read it, don't edit it
         schema_key = (loss_fn.name, lr is not None)
         schema = self._schemas.get(schema_key)
         if schema is None:

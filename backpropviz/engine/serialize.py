@@ -251,12 +251,17 @@ def loads(text: str) -> dict:
     if not isinstance(history_in, list) or len(history_in) > MAX_UNDO:
         raise _fail("training.history", f"a list of at most {MAX_UNDO} steps", type(history_in).__name__)
     curve_in = _get(tr, "curve", "training")
-    curve = Curve()
+    series = {}
     for name in ("train_loss", "test_loss", "train_acc", "test_acc"):
         values = _get(curve_in, name, "training.curve")
         if not isinstance(values, list) or len(values) > MAX_CURVE:
             raise _fail(f"training.curve.{name}", "a list of floats", type(values).__name__)
-        setattr(curve, name, [_float(v, f"training.curve.{name}[{i}]") for i, v in enumerate(values)])
+        series[name] = [_float(v, f"training.curve.{name}[{i}]") for i, v in enumerate(values)]
+    try:
+        curve = Curve.from_arrays(series["train_loss"], series["train_acc"],
+                                  series["test_loss"], series["test_acc"])
+    except ValueError as exc:
+        raise BadState(f"saved state: training.curve: {exc}") from None
     steps = _int(_get(tr, "steps", "training"), "training.steps")
     if len(curve.train_loss) != steps + 1:
         raise BadState(f"saved state: training.curve.train_loss must have steps + 1 = {steps + 1} "
@@ -287,21 +292,21 @@ def loads(text: str) -> dict:
 def build_trainer(parts: dict) -> Trainer:
     """A Trainer from ``loads``'s parts, exactly as it was saved (or a clear error)."""
     net: MLP = parts["net"]
-    net.load_state_dict(parts["initial"])
+    try:
+        net.load_state_dict(parts["initial"])
+    except ValueError as exc:
+        raise BadState(f"saved state: initial.{exc}") from None
     try:
         trainer = Trainer(net, parts["X"], parts["Y"], loss=parts["loss"], lr=parts["lr"],
                           batch_size=parts["batch_size"], seed=parts["seed"],
                           X_test=parts["X_test"], Y_test=parts["Y_test"], start=parts["initial"])
     except (ValueError, TypeError) as exc:
         raise BadState(f"saved state: the data does not fit the net and loss: {exc}") from None
-    net._set_parameters(parts["parameters"])
-    trainer.steps = parts["steps"]
-    trainer.epochs_done = parts["epochs_done"]
-    trainer.cursor = parts["cursor"]
-    trainer.order = parts["order"]
-    trainer.rng.bit_generator.state = parts["rng"]
-    trainer.history = parts["history"]
-    trainer.curve = parts["curve"]
+    try:
+        trainer.resume(parts["parameters"], parts["steps"], parts["epochs_done"], parts["cursor"],
+                       parts["order"], parts["rng"], parts["history"], parts["curve"])
+    except (ValueError, TypeError) as exc:
+        raise BadState(f"saved state: training.{exc}") from None
     return trainer
 
 

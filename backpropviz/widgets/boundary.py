@@ -11,7 +11,7 @@ from ..drawing.boundary import BoundaryFrame, BoundaryPlot, data_limits, labels_
 from ._errors import ErrorArea, shows_errors
 from ._static import panel_style
 from ._static import StaticFallback
-from .state import ExplorerState, _class_count
+from .state import ExplorerState
 
 TILE = 56
 GAP = 4
@@ -20,6 +20,13 @@ GAP = 4
 def _labels(y: np.ndarray) -> np.ndarray:
     y = y.reshape(len(y), -1)
     return labels_of(y) if y.shape[1] > 1 else np.round(y[:, 0]).astype(int)
+
+
+def _class_targets(state: ExplorerState) -> bool:
+    """True when the targets are classes: labels under cross-entropy, else 0s and 1s."""
+    return state.loss == "cross_entropy" or bool(
+        np.all((state.Y == 0) | (state.Y == 1))
+        and (state.Y_test is None or np.all((state.Y_test == 0) | (state.Y_test == 1))))
 
 
 class BoundaryPanel(StaticFallback, widgets.VBox):
@@ -69,7 +76,8 @@ class BoundaryPanel(StaticFallback, widgets.VBox):
         xlim, ylim = data_limits(pts)
         self.plot = BoundaryPlot(xlim, ylim, self.resolution, self.size, self.image_format)
         test_labels = None if state.Y_test is None else _labels(state.Y_test)
-        self.plot.set_data(X, _labels(state.Y), state.X_test, test_labels, classes=max(2, _class_count(state.Y)))
+        classes = state.net.sizes[-1] if state.loss == "cross_entropy" else 2
+        self.plot.set_data(X, _labels(state.Y), state.X_test, test_labels, classes=classes)
         hidden = state.net.sizes[1:-1]
         self._tile_images = []
         rows = []
@@ -89,6 +97,14 @@ class BoundaryPanel(StaticFallback, widgets.VBox):
         if state.net.sizes[0] != 2:
             self.summary.value = ("The decision boundary needs a net with 2 inputs; this one has "
                                   f"{state.net.sizes[0]}.")
+            return
+        if not _class_targets(state):
+            y = state.Y
+            self.summary.value = (
+                "These targets are numbers, not classes 0 and 1 (they run from "
+                f"{y.min():g} to {y.max():g}), so there is no decision boundary to draw: "
+                "the net's output for every row is in the stepper (H at the output layer).")
+            self.frame = None
             return
         self._setup()
         frame = self.frame = self.plot.update(state.net, state.loss)

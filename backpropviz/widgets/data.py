@@ -58,7 +58,7 @@ class DataControls(widgets.VBox):
         self.note.value = f"<small>{n} training rows, {test} test rows, {d} inputs.</small>"
 
     def make(self) -> tuple:
-        """(X, Y, X_test, Y_test, source) for the current choices."""
+        """(X, Y, X_test, Y_test, source) for the current choices; Y holds class labels."""
         name = self.dataset.value
         if name == "xor":
             X, Y = datasets.xor()
@@ -77,5 +77,7 @@ class DataControls(widgets.VBox):
             self._enable()
             return
         X, Y, Xte, Yte, source = self.make()
-        self.state.set_data(X, Y, Xte, Yte, source=source)
+        # Every dataset offered here is a classification: its labels are classes.
+        classes = int(max(Y.max(), -1 if Yte is None else Yte.max())) + 1
+        self.state.set_data(X, Y, Xte, Yte, source=source, classes=max(classes, 2))
         self._enable()

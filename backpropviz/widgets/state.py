@@ -14,31 +14,87 @@ the last state always belongs to the last slider value.
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping, Sequence
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import numpy as np
 from traitlets import Bool, HasTraits, Instance, Int, Unicode, validate
 
 from ..engine import MLP, Trace, get_activation, get_loss
-from ..engine._checks import as_int, as_real, describe, positive_finite
+from ..engine._checks import as_int, as_real, describe, float_array, positive_finite
 from ..engine import serialize
+from ..engine.limits import MAX_CLASSES, MAX_LR, MIN_LR, check_data_shape
 from ..engine.paths import parse_entry
 from ..engine.training import Trainer
 
 #: The architectures the playground offers (the API takes any).
 MAX_HIDDEN_LAYERS = 4
 MAX_WIDTH = 8
+#: Steps a copy of the net trains to test a learning rate before the state suggests it.
+ADVICE_STEPS = 200
 
 
-def _class_count(Y: np.ndarray) -> int:
-    """Classes in targets: columns of one-hot rows, else the largest whole label + 1."""
-    if Y.ndim == 2 and Y.shape[1] > 1:
-        return Y.shape[1]
-    flat = Y.reshape(-1)
-    if flat.size and np.all(np.isfinite(flat)) and np.all(flat == np.round(flat)) and flat.min() >= 0:
-        return int(flat.max()) + 1
-    return 2
+def _targets(name: str, Y: Any) -> np.ndarray:
+    """Y as a read-only float64 copy of real numbers, or an error naming ``name``."""
+    if Y is None:
+        raise TypeError(f"{name} must be an array of targets, got None")
+    if isinstance(Y, np.ndarray):
+        check_data_shape(name, Y.shape)
+    arr = np.array(float_array(name, Y), dtype=np.float64)
+    check_data_shape(name, arr.shape)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D labels or a 2-D array of targets, got shape {arr.shape}")
+    arr.flags.writeable = False
+    return arr
+
+
+def _label_classes(name: str, Y: np.ndarray) -> int:
+    """How many classes labels 0..K-1 in ``Y`` (one column) name, or a clear error."""
+    flat = Y.reshape(-1) if Y.ndim == 1 or Y.shape[1] == 1 else None
+    if flat is None:
+        return Y.shape[1]  # one-hot or probability rows
+    with np.errstate(invalid="ignore"):
+        whole = bool(np.all(np.isfinite(flat)) and np.all(flat == np.round(flat)) and flat.min() >= 0)
+    if not whole:
+        raise ValueError(f"{name} must hold class labels 0, 1, 2, ... for classification, "
+                         f"got values in [{flat.min():g}, {flat.max():g}]")
+    if flat.max() > MAX_CLASSES - 1:
+        raise ValueError(f"{name} must name at most {MAX_CLASSES} classes (labels 0 to "
+                         f"{MAX_CLASSES - 1}, backpropviz's limit), got a label of {flat.max():g}")
+    return max(int(flat.max()) + 1, 2)
+
+
+def _json_source(source: Any) -> dict | None:
+    """``source`` as a JSON-ready dict of plain values (NumPy scalars become numbers)."""
+    if source is None:
+        return None
+    if not isinstance(source, Mapping):
+        raise TypeError(f"source must be a dict describing the data (such as "
+                        f"{{'name': 'moons', 'n': 200}}) or None, got {describe(source)}")
+    out = {}
+    for key, value in source.items():
+        if not isinstance(key, str):
+            raise TypeError(f"source keys must be strings, got {describe(key)}")
+        if value is None or isinstance(value, (str, bool)):
+            out[key] = value
+        elif isinstance(value, numbers.Integral):
+            out[key] = int(value)
+        elif isinstance(value, numbers.Real) and math.isfinite(value):
+            out[key] = float(value)
+        else:
+            raise TypeError(f"source[{key!r}] must be a string, a whole or finite number, "
+                            f"a bool or None, got {describe(value)}")
+    return out
+
+
+def _lr(value: Any) -> float:
+    lr = positive_finite("lr", value)
+    if not MIN_LR <= lr <= MAX_LR:
+        raise ValueError(f"lr must be from {MIN_LR:g} to {MAX_LR:g}, got {lr:g}")
+    return lr
 
 
 class ExplorerState(HasTraits):
@@ -53,11 +109,15 @@ class ExplorerState(HasTraits):
         weights at construction are the start that ``reset()`` returns to.
     X, Y : array-like
         The training rows, as ``MLP.trace`` takes them.
-    loss : ``"mse"``, ``"bce"`` or ``"cross_entropy"``.
-    lr : the SGD learning rate; the trace includes the update it gives.
+    loss : ``"mse"``, ``"bce"`` (needs a Sigmoid output) or ``"cross_entropy"``.
+    lr : the SGD learning rate, from 1e-6 to 1000; the trace includes the update it gives.
     X_test, Y_test : optional held-out rows, for the test loss and accuracy.
     batch_size : rows per SGD step (None: the full batch, as in the seed).
     seed : seed of the minibatch shuffling.
+
+    Every change (a training step or many, reset, undo, set_data,
+    set_architecture, configure, a weight, load) is atomic: it computes all it
+    needs, then installs it at once, or raises and leaves the state as it was.
     """
 
     trace = Instance(Trace, read_only=True, help="The current trace; a new object on every change.")
@@ -73,15 +133,18 @@ class ExplorerState(HasTraits):
         if not isinstance(net, MLP):
             raise TypeError(f"net must be a backpropviz MLP, got {describe(net)}")
         super().__init__()
-        trainer = Trainer(net, X, Y, loss=loss, lr=lr, batch_size=batch_size, seed=seed,
-                          X_test=X_test, Y_test=Y_test)
+        Y_raw = _targets("Y", Y)
+        Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
+        trainer = Trainer(net, X, Y_raw, loss=loss, lr=_lr(lr), batch_size=batch_size, seed=seed,
+                          X_test=X_test, Y_test=Y_test_raw)
         trace = net.trace(trainer.X, trainer.Y, loss=trainer.loss, lr=trainer.lr)
         self._trainer = trainer
-        self._Y_raw = np.array(Y, dtype=np.float64, copy=True)
-        self._Y_test_raw = None if Y_test is None else np.array(Y_test, dtype=np.float64, copy=True)
-        self._initial = net.state_dict()
+        self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
+        self._initial = trainer.start
         #: How the data was made ({"name": "moons", "n": 200, ...}), or None for your own arrays.
         self.data_source: dict | None = None
+        #: The step "back to before it blew up" returns to, when training has diverged.
+        self.recovery_step: int | None = None
         self._install(trace)
 
     # ------------------------------------------------------------------ reading
@@ -96,11 +159,12 @@ class ExplorerState(HasTraits):
 
     @property
     def X(self) -> np.ndarray:
+        """The training inputs (read-only)."""
         return self._trainer.X
 
     @property
     def Y(self) -> np.ndarray:
-        """The training targets as given (labels, not one-hot)."""
+        """The training targets as given (labels, not one-hot; read-only)."""
         return self._Y_raw
 
     @property
@@ -142,6 +206,23 @@ class ExplorerState(HasTraits):
 
     # ------------------------------------------------------------------ changing
 
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """A change whole or not at all: on an exception, every field of the state
+        (and the trainer and net it had) is put back, and the exception goes on."""
+        saved = (self._trainer, self._Y_raw, self._Y_test_raw, self._initial,
+                 self.data_source, self.recovery_step)
+        message = self.message
+        try:
+            with self._trainer.atomic():
+                yield
+        except BaseException:
+            (self._trainer, self._Y_raw, self._Y_test_raw, self._initial,
+             self.data_source, self.recovery_step) = saved
+            if self.message != message:
+                self.message = message
+            raise
+
     def _install(self, trace: Trace) -> None:
         """Make ``trace`` current: every panel observing ``trace`` updates now.
 
@@ -169,137 +250,215 @@ class ExplorerState(HasTraits):
         current = self.net.state_dict()
         if current[name][index] == value:
             return
-        changed = dict(current)
-        changed[name] = current[name].copy()
-        changed[name][index] = value
-        self._load(changed, current)
+        current[name][index] = value
+        self.load_state_dict(current)
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Set every parameter at once (one recompute)."""
-        self._load(state, self.net.state_dict())
-
-    def _load(self, state: Mapping[str, Any], previous: dict[str, np.ndarray]) -> None:
-        self.net.load_state_dict(state)
-        try:
+        with self._atomic():
+            self.net.load_state_dict(state)
+            self._trainer.weights_changed()
             trace = self._retrace()
-        except Exception:
-            self.net._set_parameters(previous)
-            raise
         self._install(trace)
 
-    def _after_training(self) -> None:
+    def _after_training(self) -> Trace:
+        """The message after training (divergence in words, with advice that works)."""
         tr = self._trainer
         if tr.diverged:
-            loss = tr.curve.train_loss[-1]
-            self.message = (
-                f"Training diverged at step {tr.steps}: the loss became {loss} because the "
+            self.recovery_step = self._last_good_step()
+            self.message = self._divergence_message()
+        return self._retrace()
+
+    def _last_good_step(self) -> int | None:
+        """The last step Undo can reach whose loss was not above the run's start."""
+        curve = self._trainer.curve.train_loss
+        first = len(curve) - 1 - len(self._trainer.history)
+        with np.errstate(invalid="ignore"):
+            good = np.flatnonzero(curve[first:] <= curve[0])
+        return int(first + good[-1]) if good.size else None
+
+    def _divergence_message(self) -> str:
+        tr = self._trainer
+        loss = tr.curve.train_loss[-1]
+        text = (f"Training diverged at step {tr.steps}: the loss became {loss} because the "
                 f"learning rate {tr.lr:g} is too large for this net and data, so every step "
-                f"overshoots further. Try a smaller learning rate (say {tr.lr / 10:g}); "
-                "Undo goes back a step at a time, Reset starts again.")
-        self._install(self._retrace())
+                "overshoots further.")
+        if self.recovery_step is not None:
+            start = tr.history[self.recovery_step - tr.steps] if self.recovery_step < tr.steps else None
+            suggestion = self._working_lr(start.params if start else tr.net.state_dict())
+            back = (f' "Back to before it blew up" returns to step {self.recovery_step} '
+                    f"(loss {tr.curve.train_loss[self.recovery_step]:.4g}).")
+            if suggestion is not None:
+                text += (f" From there, learning rate {suggestion:g} trains {ADVICE_STEPS} steps "
+                         "with a finite, falling loss (tried on a copy of the net)." + back)
+            else:
+                text += " No smaller learning rate tried from there lowered the loss." + back
+        else:
+            text += " Reset starts again from the initial weights."
+        return text
+
+    def _working_lr(self, params: dict[str, np.ndarray]) -> float | None:
+        """The largest of lr/10, lr/100, ... that, from ``params`` on a copy of the
+        net, trains ADVICE_STEPS steps with every loss finite and a lower final loss."""
+        tr = self._trainer
+        lr = tr.lr / 10
+        while lr >= MIN_LR:
+            net = tr.net.copy()
+            net.install_parameters(params)
+            trial = Trainer(net, tr.X, tr.Y, loss=tr.loss, lr=lr, batch_size=tr.batch_size, seed=tr.seed)
+            trial.run(ADVICE_STEPS)
+            losses = trial.curve.train_loss
+            if np.all(np.isfinite(losses)) and losses[-1] < losses[0]:
+                return float(f"{lr:.3g}")
+            lr /= 10
+        return None
 
     def reset(self) -> None:
         """Back to the start: the initial weights exactly; training counters cleared."""
-        self._trainer.start = self.initial_state
-        self._trainer.reset()
-        self.message = ""
-        self._install(self._retrace())
+        with self._atomic():
+            self._trainer.reset()
+            trace = self._retrace()
+            self.recovery_step = None
+            self.message = ""
+        self._install(trace)
 
     def sgd_step(self) -> None:
         """Apply the update the current trace shows (``W <- W - lr * dL/dW``) as one
         full-batch training step (it can be undone)."""
-        self._trainer.step(self.trace)
-        self._after_training()
+        with self._atomic():
+            self._trainer.step(self.trace)
+            trace = self._after_training()
+        self._install(trace)
 
     def train(self, steps: int = 1) -> int:
         """``steps`` SGD steps (stopping early if the loss diverges); one recompute.
 
-        Returns the number of steps taken.
+        Returns the number of steps taken. All or nothing: a failure part-way
+        leaves the state as it was before the call.
         """
-        taken = self._trainer.run(steps)
-        self._after_training()
+        with self._atomic():
+            taken = self._trainer.run(steps)
+            trace = self._after_training()
+        self._install(trace)
         return taken
 
     def undo(self) -> bool:
         """Rewind one training step, exactly. False when there is none to undo."""
-        if not self._trainer.undo():
+        with self._atomic():
+            if not self._trainer.undo():
+                return False
+            trace = self._retrace()
+            if not self._trainer.diverged:
+                self.message, self.recovery_step = "", None
+        self._install(trace)
+        return True
+
+    def recover(self) -> bool:
+        """Back to before it blew up: undo to ``recovery_step``, the last step whose loss
+        was not above the run's starting loss. False when there is no such step."""
+        target = self.recovery_step
+        if target is None:
             return False
-        if not self._trainer.diverged:
-            self.message = ""
-        self._install(self._retrace())
+        with self._atomic():
+            while self._trainer.steps > target:
+                if not self._trainer.undo():
+                    raise ValueError(f"step {target} is beyond the undo history")
+            trace = self._retrace()
+            self.message, self.recovery_step = "", None
+        self._install(trace)
         return True
 
     def configure(self, **changes: Any) -> None:
         """Change ``lr``, ``batch_size`` and/or ``loss`` together, with one recompute.
 
-        The weights and the training so far stay. Nothing changes if any is bad.
+        The weights and the training so far stay (a new loss starts the counters
+        over). Nothing changes if any is bad: ``lr`` from 1e-6 to 1000; ``"bce"``
+        needs a Sigmoid output layer.
         """
         unknown = set(changes) - {"lr", "loss", "batch_size"}
         if unknown:
             raise TypeError(f"configure takes lr, loss and batch_size, got {sorted(unknown)}")
         tr = self._trainer
-        lr = positive_finite("lr", changes["lr"]) if "lr" in changes else tr.lr
+        lr = _lr(changes["lr"]) if "lr" in changes else tr.lr
         loss = get_loss(changes["loss"]).name if "loss" in changes else tr.loss
         batch = tr.batch_size
         if "batch_size" in changes:
             batch = changes["batch_size"]
             if batch is not None:
                 batch = as_int("batch_size", batch, minimum=1)
-        if loss != tr.loss:
-            new = Trainer(tr.net, tr.X, self._Y_raw, loss=loss, lr=lr, batch_size=batch,
-                          seed=tr.seed, X_test=tr.X_test, Y_test=self._Y_test_raw,
-                          start=self._initial)
-            trace = new.net.trace(new.X, new.Y, loss=new.loss, lr=new.lr)
-            self._trainer = new
-        else:
-            trace = tr.net.trace(tr.X, tr.Y, loss=tr.loss, lr=lr)
-            tr.set_lr(lr)
-            if "batch_size" in changes:
-                tr.set_batch_size(batch)
-        if "lr" in changes and not self._trainer.diverged:
-            self.message = ""
+        with self._atomic():
+            if loss != tr.loss:
+                if loss == "cross_entropy":
+                    _label_classes("Y", self._Y_raw)
+                self._trainer = Trainer(tr.net, tr.X, self._Y_raw, loss=loss, lr=lr, batch_size=batch,
+                                        seed=tr.seed, X_test=tr.X_test, Y_test=self._Y_test_raw,
+                                        start=self._initial)
+            else:
+                tr.set_lr(lr)
+                if "batch_size" in changes:
+                    tr.set_batch_size(batch)
+            trace = self._retrace()
+            if ("lr" in changes or loss != tr.loss) and not self._trainer.diverged:
+                self.message, self.recovery_step = "", None
         self._install(trace)
 
     def set_data(self, X: Any, Y: Any, X_test: Any = None, Y_test: Any = None,
-                 source: dict | None = None) -> None:
+                 source: dict | None = None, classes: int | None = None) -> None:
         """New training (and test) rows; the weights stay, training starts over.
 
-        If the labels have more classes than the net can tell apart (or a
-        cross-entropy net has the wrong number of outputs), the output layer is
-        rebuilt for them: cross-entropy, one Identity unit per class, new
-        starting weights from the net's seed.
+        Targets keep their meaning: under ``mse`` or ``bce`` they are taken as
+        they are (regression targets stay regression). They are class labels
+        0..K-1 when the loss is cross-entropy or when ``classes=K`` is given
+        (at most 20); then, for more than 2 classes, or a cross-entropy net with
+        the wrong number of outputs, the output layer is rebuilt for them:
+        cross-entropy, one Identity unit per class, new starting weights from
+        the net's seed. ``source`` (how the data was made) must be JSON-ready.
         """
         tr = self._trainer
-        Y_raw = np.array(Y, dtype=np.float64, copy=True)
+        source = _json_source(source)
+        Y_raw = _targets("Y", Y)
+        Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
         net, loss, initial = tr.net, tr.loss, self._initial
-        classes = _class_count(Y_raw)
-        if classes > 2 and loss != "cross_entropy":
-            loss = "cross_entropy"
-        if loss == "cross_entropy" and net.sizes[-1] != max(classes, 2):
-            sizes = [*net.sizes[:-1], max(classes, 2)]
-            net = MLP(sizes, [*net.activations[:-1], "identity"], seed=net.seed or 0)
-            initial = net.state_dict()
+        if classes is not None:
+            classes = as_int("classes", classes, minimum=2)
+            if classes > MAX_CLASSES:
+                raise ValueError(f"classes must be at most {MAX_CLASSES}, got {classes}")
+        if classes is not None or loss == "cross_entropy":
+            found = max(_label_classes("Y", Y_raw),
+                        _label_classes("Y_test", Y_test_raw) if Y_test_raw is not None else 2)
+            if classes is not None and found > classes:
+                raise ValueError(f"Y must hold labels 0 to {classes - 1} for classes={classes}, "
+                                 f"got labels up to {found - 1}")
+            classes = classes or found
+            if classes > 2:
+                loss = "cross_entropy"
+            if loss == "cross_entropy" and net.sizes[-1] != classes:
+                sizes = [*net.sizes[:-1], classes]
+                net = MLP(sizes, [*net.activations[:-1], "identity"], seed=net.seed or 0)
+                initial = net.state_dict()
         new = Trainer(net, X, Y_raw, loss=loss, lr=tr.lr, batch_size=tr.batch_size,
-                      seed=tr.seed, X_test=X_test, Y_test=Y_test, start=initial)
+                      seed=tr.seed, X_test=X_test, Y_test=Y_test_raw, start=initial)
         trace = new.net.trace(new.X, new.Y, loss=new.loss, lr=new.lr)
         self._trainer = new
-        self._initial = {k: v.copy() for k, v in initial.items()}
-        self._Y_raw = Y_raw
-        self._Y_test_raw = None if Y_test is None else np.array(Y_test, dtype=np.float64, copy=True)
-        self.data_source = dict(source) if source else None
-        self.message = ""
+        self._initial = new.start
+        self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
+        self.data_source = source
+        self.message, self.recovery_step = "", None
         self._install(trace)
 
     def set_architecture(self, hidden: Sequence[int], activations: Sequence[Any],
                          loss: str | None = None, seed: int = 0) -> None:
         """A new net: ``hidden`` widths (0 to 4 layers of 1 to 8 units in the
         playground), one activation per layer (hidden layers, then the output),
-        the loss, and the seed of its initial weights. Inputs and outputs follow
-        from the data and the loss; training starts over from the new weights."""
+        the loss (``"bce"`` needs a sigmoid output), and the seed of its initial
+        weights. Inputs and outputs follow from the data and the loss; training
+        starts over from the new weights."""
         if isinstance(hidden, (str, bytes)) or not isinstance(hidden, Sequence):
             raise TypeError(f"hidden must be a list of layer widths, got {describe(hidden)}")
+        if len(hidden) > MAX_HIDDEN_LAYERS:
+            raise ValueError(f"hidden must have at most {MAX_HIDDEN_LAYERS} layers, got {len(hidden)}")
         widths = [as_int(f"hidden[{i}]", w, minimum=1) for i, w in enumerate(hidden)]
-        if len(widths) > MAX_HIDDEN_LAYERS or any(w > MAX_WIDTH for w in widths):
+        if any(w > MAX_WIDTH for w in widths):
             raise ValueError(f"hidden must have at most {MAX_HIDDEN_LAYERS} layers of at most "
                              f"{MAX_WIDTH} units, got {widths}")
         loss = get_loss(loss if loss is not None else self.loss).name
@@ -317,8 +476,8 @@ class ExplorerState(HasTraits):
                       seed=tr.seed, X_test=tr.X_test, Y_test=self._Y_test_raw)
         trace = net.trace(new.X, new.Y, loss=new.loss, lr=new.lr)
         self._trainer = new
-        self._initial = net.state_dict()
-        self.message = ""
+        self._initial = new.start
+        self.message, self.recovery_step = "", None
         self._install(trace)
 
     # ------------------------------------------------------------------ saving
@@ -341,16 +500,19 @@ class ExplorerState(HasTraits):
         trainer = serialize.build_trainer(parts)
         trace = trainer.net.trace(trainer.X, trainer.Y, loss=trainer.loss, lr=trainer.lr)
         extra = parts["extra"]
-        step = extra.get("step", 0)
-        sample = extra.get("sample", 0)
-        step = step if isinstance(step, int) and 0 <= step < trace.num_steps else 0
-        sample = sample if isinstance(sample, int) and 0 <= sample < len(trainer.X) else 0
-        source = extra.get("data_source")
+        step, sample = extra.get("step", 0), extra.get("sample", 0)
+        step = step if type(step) is int and 0 <= step < trace.num_steps else 0
+        sample = sample if type(sample) is int and 0 <= sample < len(trainer.X) else 0
+        try:
+            source = _json_source(extra.get("data_source"))
+        except TypeError:
+            source = None
         self._trainer = trainer
-        self._Y_raw, self._Y_test_raw = parts["Y"], parts["Y_test"]
-        self._initial = {k: v.copy() for k, v in parts["initial"].items()}
-        self.data_source = source if isinstance(source, dict) else None
-        self.message = ""
+        self._Y_raw, self._Y_test_raw = _targets("Y", parts["Y"]), (
+            None if parts["Y_test"] is None else _targets("Y_test", parts["Y_test"]))
+        self._initial = trainer.start
+        self.data_source = source
+        self.message, self.recovery_step = "", None
         with self.hold_trait_notifications():
             self._install(trace)
             self.step, self.sample = step, sample
@@ -369,11 +531,9 @@ class ExplorerState(HasTraits):
 
     def _outputs_for(self, loss: str) -> int:
         """Output units a loss needs for these targets: one per class for cross-entropy."""
-        if loss != "cross_entropy":
-            return self._Y_raw.shape[1] if self._Y_raw.ndim == 2 else 1
-        if self._Y_raw.ndim == 2 and self._Y_raw.shape[1] > 1:
-            return self._Y_raw.shape[1]
-        return max(2, int(np.nanmax(self._Y_raw)) + 1)
+        if loss == "cross_entropy":
+            return _label_classes("Y", self._Y_raw)
+        return self._Y_raw.shape[1] if self._Y_raw.ndim == 2 else 1
 
     # ------------------------------------------------------------------ checks
 

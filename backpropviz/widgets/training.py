@@ -12,6 +12,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..drawing.curves import loss_curve_svg
+from ..engine.limits import MAX_LR, MIN_LR
+from ..engine.training import accuracy
 from ._errors import ErrorArea, shows_errors
 from ._static import panel_style
 from ._static import StaticFallback
@@ -47,7 +49,7 @@ class TrainingControls(StaticFallback, widgets.VBox):
         self.fps = fps
         self.error = ErrorArea()
         auto = widgets.Layout(width="auto")
-        self.lr = widgets.BoundedFloatText(value=state.lr, min=1e-6, max=1e3, step=0.01,
+        self.lr = widgets.BoundedFloatText(value=state.lr, min=MIN_LR, max=MAX_LR, step=0.01,
                                            description="learning rate",
                                            style={"description_width": "initial"},
                                            layout=widgets.Layout(width="13em"))
@@ -64,6 +66,9 @@ class TrainingControls(StaticFallback, widgets.VBox):
                                           tooltip="rewind one step")
         self.reset_button = widgets.Button(description="Reset", icon="refresh", layout=auto,
                                            tooltip="back to the starting weights")
+        self.recover_button = widgets.Button(
+            description="Back to before it blew up", icon="history", layout=auto,
+            tooltip="undo to the last step whose loss was not above the run's starting loss")
         self.what = widgets.HTML()
         self.counter = widgets.HTML()
         self.message = widgets.HTML()
@@ -72,7 +77,7 @@ class TrainingControls(StaticFallback, widgets.VBox):
             panel_style(),
             widgets.HBox([self.step_button, self.play_button, self.undo_button, self.reset_button,
                           self.lr, self.batch, self.speed], layout=widgets.Layout(flex_flow="row wrap")),
-            self.what, self.counter, self.message, self.curve, self.error,
+            self.what, self.counter, self.message, self.recover_button, self.curve, self.error,
         ])
         self.add_class("bpv-training")
         self._task: asyncio.Task | None = None
@@ -81,6 +86,7 @@ class TrainingControls(StaticFallback, widgets.VBox):
         self.step_button.on_click(self._on_step)
         self.undo_button.on_click(self._on_undo)
         self.reset_button.on_click(self._on_reset)
+        self.recover_button.on_click(self._on_recover)
         self.play_button.observe(self._on_play, "value")
         self.lr.observe(self._on_lr, "value")
         self.batch.observe(self._on_batch, "value")
@@ -157,6 +163,11 @@ class TrainingControls(StaticFallback, widgets.VBox):
         self.stop()
         self.state.reset()
 
+    @shows_errors("Going back to before it blew up")
+    def _on_recover(self, _button: Any = None) -> None:
+        self.stop()
+        self.state.recover()
+
     @shows_errors("Setting the learning rate")
     def _on_lr(self, change: dict) -> None:
         if self._syncing or change["new"] == self.state.lr:
@@ -207,16 +218,21 @@ class TrainingControls(StaticFallback, widgets.VBox):
 
     def _refresh(self) -> None:
         self._sync_batch_options()
-        tr = self.state.trainer
+        state = self.state
+        tr, trace = state.trainer, state.trace
         c = tr.curve
         self.what.value = f"<small><b>Step</b> = {html.escape(tr.describe_step())}.</small>"
+        # The loss and accuracy are the current trace's (the curve ends at the same point).
+        train_acc = accuracy(trace[f"H{trace.num_layers}"], trace["Y"])
+        test = len(c.test_loss) > 0
         parts = [f"epoch {tr.epoch:.2f}" if tr.batch_size else f"epoch {tr.epochs_done}",
                  f"step {tr.steps}",
-                 f"loss {_num(c.train_loss[-1])}" + (f" (test {_num(c.test_loss[-1])})" if c.test_loss else ""),
-                 f"accuracy {_pct(c.train_acc[-1])}" + (f" (test {_pct(c.test_acc[-1])})" if c.test_acc else "")]
+                 f"loss {_num(trace.loss)}" + (f" (test {_num(c.test_loss[-1])})" if test else ""),
+                 f"accuracy {_pct(train_acc)}" + (f" (test {_pct(c.test_acc[-1])})" if test else "")]
         self.counter.value = f'<b style="font-family:monospace">{html.escape(" · ".join(parts))}</b>'
-        self.curve.value = loss_curve_svg(c.train_loss, c.test_loss)
+        self.curve.value = loss_curve_svg(c)
         self.undo_button.disabled = not tr.history
+        self.recover_button.layout.display = "" if state.recovery_step is not None else "none"
         self._show_message()
 
     def static_html(self) -> str:
@@ -225,4 +241,4 @@ class TrainingControls(StaticFallback, widgets.VBox):
     def __repr__(self) -> str:
         tr = self.state.trainer
         return (f"TrainingControls: epoch {tr.epochs_done}, step {tr.steps}, "
-                f"loss {_num(tr.curve.train_loss[-1])}")
+                f"loss {_num(self.state.trace.loss)}")
