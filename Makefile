@@ -47,6 +47,7 @@ bench: setup $(CHROMIUM)
 	$(PY) benchmarks/engine.py
 	$(PY) benchmarks/slider.py
 	$(PY) benchmarks/boundary.py
+	$(PY) benchmarks/curve.py
 	$(PY) benchmarks/browser.py
 
 ## Rewrite the notebooks from tools/ and execute them (after changing a notebook's source).

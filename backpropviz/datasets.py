@@ -14,6 +14,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .engine._checks import as_int, as_real, describe, matrix
+from .engine.limits import MAX_ROWS, check_count
 
 Dataset = tuple[np.ndarray, np.ndarray]
 
@@ -26,7 +27,7 @@ def xor() -> Dataset:
 
 
 def _args(n: Any, noise: Any, seed: Any) -> tuple[int, float, np.random.Generator]:
-    n = as_int("n", n, minimum=2)
+    n = check_count("n", as_int("n", n, minimum=2), MAX_ROWS, "rows")
     noise = as_real("noise", noise)
     if not (0.0 <= noise < float("inf")):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")

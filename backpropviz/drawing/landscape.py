@@ -16,6 +16,22 @@ def _label(entry: tuple[str, tuple[int, ...]]) -> str:
     return f"{entry[0]}[{','.join(map(str, entry[1]))}]"
 
 
+def landscape_problem(s: LossSlice) -> str:
+    """Why the slice can't be drawn, in words (empty when it can)."""
+    centre_ok = np.isfinite(s.centre).all() and np.isfinite(s.a_values).all() and np.isfinite(s.b_values).all()
+    if not centre_ok:
+        return ("The current weights are not finite (training diverged), so there is no "
+                "landscape around them to draw. Undo or Reset, then look again.")
+    if not (s.a_values[-1] > s.a_values[0] and s.b_values[-1] > s.b_values[0]):
+        return (f"The two weights are so large ({s.centre[0]:.3g}, {s.centre[1]:.3g}) that moving "
+                "them by the span changes nothing in float64: training has run away. "
+                "Undo or Reset, or choose a larger span.")
+    if not np.isfinite(s.loss).any():
+        return ("The loss is not finite anywhere on this slice (training diverged, or the "
+                "span reaches too far). Undo or Reset, or choose a smaller span.")
+    return ""
+
+
 def landscape_png(s: LossSlice, trajectory: np.ndarray | None = None,
                   size: tuple[int, int] = (440, 380)) -> bytes:
     """The slice as a PNG: log-scaled loss, the current point, the negative
@@ -24,10 +40,10 @@ def landscape_png(s: LossSlice, trajectory: np.ndarray | None = None,
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.16, 0.13, 0.66, 0.8))
     cax = fig.add_axes((0.85, 0.13, 0.03, 0.8))
-    finite = s.loss[np.isfinite(s.loss)]
+    finite = s.loss[np.isfinite(s.loss) & (s.loss > 0)]
     lo = max(float(finite.min()), 1e-6) if finite.size else 1e-6
     hi = max(float(finite.max()), lo * 1.01) if finite.size else 1.0
-    img = ax.imshow(s.loss, origin="lower", aspect="auto", cmap="viridis",
+    img = ax.imshow(np.ma.masked_invalid(np.where(s.loss > 0, s.loss, np.nan)), origin="lower", aspect="auto", cmap="viridis",
                     extent=(s.a_values[0], s.a_values[-1], s.b_values[0], s.b_values[-1]),
                     norm=LogNorm(vmin=lo, vmax=hi))
     fig.colorbar(img, cax=cax, label="loss")

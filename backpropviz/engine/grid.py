@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_int, as_real
+from .limits import MAX_GRID, check_count
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .mlp import MLP
 
@@ -45,7 +46,8 @@ class GridEvaluator:
 
     def __init__(self, xlim: tuple[float, float], ylim: tuple[float, float],
                  resolution: int = 100) -> None:
-        self.resolution = as_int("resolution", resolution, minimum=2)
+        self.resolution = check_count("resolution", as_int("resolution", resolution, minimum=2),
+                                      MAX_GRID, "points per side")
         (x0, x1), (y0, y1) = [(as_real("xlim", a), as_real("xlim", b)) for a, b in (xlim, ylim)]
         if not (x0 < x1 and y0 < y1):
             raise ValueError(f"xlim and ylim must be increasing pairs, got {xlim} and {ylim}")

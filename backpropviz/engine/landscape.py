@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._checks import as_int, positive_finite
+from .limits import MAX_LANDSCAPE, check_count
 from .losses import get_loss
 from .mlp import MLP
 from .paths import parse_entry
@@ -50,7 +51,8 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
     """The loss with parameter entries ``a`` and ``b`` (e.g. ``("layer1.weight", (0, 1))``)
     moved by up to ``span`` either side of their current values."""
     span = positive_finite("span", span)
-    resolution = as_int("resolution", resolution, minimum=3)
+    resolution = check_count("resolution", as_int("resolution", resolution, minimum=3),
+                             MAX_LANDSCAPE, "points per side")
     loss_name = get_loss(loss).name
     t = net.trace(X, Y, loss=loss_name)
     la, ka, ia = parse_entry(t, a[0], a[1])

@@ -14,6 +14,8 @@ from ._static import StaticFallback
 from .state import ExplorerState
 
 TILE = 56
+#: The largest |input| the plane is drawn around (beyond it the axes' ticks overflow).
+MAX_REACH = 1e12
 GAP = 4
 
 
@@ -97,6 +99,15 @@ class BoundaryPanel(StaticFallback, widgets.VBox):
         if state.net.sizes[0] != 2:
             self.summary.value = ("The decision boundary needs a net with 2 inputs; this one has "
                                   f"{state.net.sizes[0]}.")
+            return
+        reach = max(float(np.abs(state.X).max()),
+                    0.0 if state.X_test is None else float(np.abs(state.X_test).max()))
+        if reach > MAX_REACH:
+            self.summary.value = (
+                f"The inputs reach {reach:.3g}, too far out to draw the plane around them "
+                f"(the picture takes inputs within ±{MAX_REACH:g}); scale the data to draw it. "
+                "Every other panel works as usual.")
+            self.frame = None
             return
         if not _class_targets(state):
             y = state.Y

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 
-from ..drawing.landscape import landscape_png
+from ..drawing.landscape import landscape_png, landscape_problem
 from ..engine.landscape import LossSlice, loss_slice
 from ._errors import ErrorArea, shows_errors
 from .sliders import entry_label
@@ -35,11 +36,12 @@ class LandscapePanel(widgets.VBox):
         self.span = widgets.BoundedFloatText(value=span, min=0.01, max=20.0, step=0.1,
                                              description="± span", layout=widgets.Layout(width="12em"))
         self.image = widgets.Image(format="png")
+        self.note = widgets.HTML()
         self.slice: LossSlice | None = None
         self._active = active
         self._entries: dict[str, tuple] = {}
         super().__init__([widgets.HBox([self.a, self.b, self.span], layout=widgets.Layout(flex_flow="row wrap")),
-                          self.image, self.error])
+                          self.note, self.image, self.error])
         self.add_class("bpv-landscape")
         self._sync_menus()
         for w in (self.a, self.b, self.span):
@@ -98,6 +100,13 @@ class LandscapePanel(widgets.VBox):
         self.slice = loss_slice(state.net, state.X, state.trainer.Y, state.loss,
                                 self._entries[self.a.value], self._entries[self.b.value],
                                 span=self.span.value, resolution=self.resolution)
+        drawable = landscape_problem(self.slice)
+        if drawable:
+            self.note.value = f'<div class="bpv-error" role="status">{html.escape(drawable)}</div>'
+            self.image.layout.display = "none"
+            return
+        self.note.value = ""
+        self.image.layout.display = ""
         self.image.value = landscape_png(self.slice, self.trajectory())
 
     def __repr__(self) -> str:

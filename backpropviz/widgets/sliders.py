@@ -23,8 +23,11 @@ def entry_label(name: str, index: tuple[int, ...]) -> str:
     return f"{name}[{','.join(map(str, index))}]"
 
 
-def gradient_html(g: float) -> str:
-    """The gradient beside a slider, and which way is downhill (lowers the loss)."""
+def gradient_html(g: float, value: float = 0.0) -> str:
+    """The gradient beside a slider, and which way is downhill (lowers the loss);
+    for a weight that is inf or NaN (which no slider can show), the weight itself."""
+    if not math.isfinite(value):
+        return f'<span title="training diverged: Undo or Reset">weight = {value}</span>'
     if not math.isfinite(g):
         return f'<span title="the gradient overflowed">dL/dw = {g}</span>'
     if g > 0:
@@ -39,10 +42,11 @@ def gradient_html(g: float) -> str:
 
 
 def _bound(value: float) -> float:
-    """A slider half-range that holds ``value`` with room to move: 2, 4, 8, ..."""
+    """A slider half-range that holds ``value`` with room to move: 2, 4, 8, ...
+    (as far as a float goes, so a slider always shows its weight's true value)."""
     bound = 2.0
-    while abs(value) > 0.8 * bound and bound < 1e6:
-        bound *= 2
+    if abs(value) > 0.8 * bound:
+        bound = 2.0 ** min(math.ceil(math.log2(abs(value) / 0.8)), 1023)
     return bound
 
 
@@ -149,8 +153,12 @@ class WeightSliders(StaticFallback, widgets.VBox):
         try:
             for key, slider in self.sliders.items():
                 value = float(params[key[0]][key[1]])
+                # A slider cannot hold inf or NaN: it stands at 0, greyed out, and
+                # its row beside it says what the weight really is.
+                if slider.disabled == math.isfinite(value):
+                    slider.disabled = not math.isfinite(value)
                 if not math.isfinite(value):
-                    continue
+                    value = 0.0
                 # Each range fits its value: it grows for large weights and, for any
                 # slider but the one in the student's hand, shrinks back (after a
                 # reset, say) so the keyboard's steps stay fine.
@@ -167,7 +175,7 @@ class WeightSliders(StaticFallback, widgets.VBox):
             self._syncing = False
         cells = "".join(
             f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">'
-            f"{gradient_html(float(grads[n][i]))}</div>"
+            f"{gradient_html(float(grads[n][i]), float(params[n][i]))}</div>"
             for n, i in self._entries)
         self.gradient_column.value = f'<div style="padding-top:1px">{cells}</div>'
         self.loss_label.value = (
@@ -179,7 +187,7 @@ class WeightSliders(StaticFallback, widgets.VBox):
         rows = "".join(
             f"<tr><td><code>{entry_label(n, i)}</code></td>"
             f"<td style='text-align:right'><code>{float(params[n][i]):.4f}</code></td>"
-            f"<td>{gradient_html(float(grads[n][i]))}</td></tr>"
+            f"<td>{gradient_html(float(grads[n][i]), float(params[n][i]))}</td></tr>"
             for n, i in self._entries)
         return f"{self.loss_label.value}<table>{rows}</table>"
 

@@ -109,12 +109,16 @@ class TrainingControls(StaticFallback, widgets.VBox):
             self.play_button.value = False
         self.state.playing = False
 
+    # Play's clock and sleep: a test replaces them on the instance to drive time by hand.
+    _clock = staticmethod(time.perf_counter)
+    _sleep = staticmethod(asyncio.sleep)
+
     async def _play_loop(self, max_frames: int | None = None) -> None:
         frames = 0
         interval = 1.0 / self.fps
         try:
             while self.play_button.value and (max_frames is None or frames < max_frames):
-                start = time.perf_counter()
+                start = self._clock()
                 try:
                     self.frame()
                 except Exception as exc:  # shown, and Play stops
@@ -124,7 +128,7 @@ class TrainingControls(StaticFallback, widgets.VBox):
                 frames += 1
                 # Sleeping hands the kernel back to the page, so Pause and the
                 # sliders are heard between frames.
-                await asyncio.sleep(max(0.0, interval - (time.perf_counter() - start)))
+                await self._sleep(max(0.0, interval - (self._clock() - start)))
         finally:
             if max_frames is not None and frames >= max_frames:
                 self.stop()
@@ -190,7 +194,8 @@ class TrainingControls(StaticFallback, widgets.VBox):
     def _sync_batch_options(self) -> None:
         n = len(self.state.X)
         # (A Dropdown takes None for "nothing selected", so the full batch has a name.)
-        options = [(f"full ({n} rows)", FULL)] + [(str(b), b) for b in BATCH_CHOICES if b < n]
+        sizes = sorted({b for b in BATCH_CHOICES if b < n} | ({self.state.batch_size} - {None}))
+        options = [(f"full ({n} rows)", FULL)] + [(str(b), b) for b in sizes]
         self._syncing = True
         try:
             if list(self.batch.options) != options:
