@@ -12,7 +12,7 @@ arrays, so a trace taken earlier keeps the numbers it was computed with.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from math import inf
+from math import inf, isfinite
 from typing import Any
 
 import numpy as np
@@ -182,11 +182,14 @@ class MLP:
     # ------------------------------------------------------------------ passes
 
     def _check_X(self, X: Any) -> np.ndarray:
-        """X as a private finite float64 (rows, inputs) array, or a clear error."""
+        """X as a private finite float64 (rows, inputs) array, or a clear error.
+
+        Call it with overflow warnings off: a sum that overflows only sends X
+        down the slow path, which checks every entry."""
         if (
             type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2
             and X.shape[1] == self.sizes[0] and 0 < X.shape[0] <= MAX_ROWS
-            and X.size <= MAX_DATA_ENTRIES and np.isfinite(X).all()
+            and X.size <= MAX_DATA_ENTRIES and isfinite(np.add.reduce(X, axis=None))
         ):
             return X.copy()  # the common case, with as few calls as possible
         if isinstance(X, np.ndarray):
@@ -197,8 +200,8 @@ class MLP:
 
     def forward(self, X: Any) -> np.ndarray:
         """The net's output for the rows of X, shape (rows, outputs)."""
-        H = self._check_X(X)
         with np.errstate(over="ignore", invalid="ignore"):
+            H = self._check_X(X)
             for W, B, f in zip(self._W, self._B, self.activations):
                 Z = H @ W.T
                 Z += B
@@ -221,8 +224,9 @@ class MLP:
             its steps; ``sgd_step`` then installs exactly those arrays.
         """
         loss_fn = get_loss(loss)
-        X = self._check_X(X)
-        Yt = loss_fn.targets(Y, X.shape[0], self.sizes[-1])
+        with np.errstate(over="ignore", invalid="ignore"):
+            X = self._check_X(X)
+            Yt = loss_fn.targets(Y, X.shape[0], self.sizes[-1])
         if lr is not None:
             lr = positive_finite("lr", lr)
         v: dict[str, Any] = {"X": X, "Y": Yt}
@@ -256,9 +260,6 @@ class MLP:
                 if H_prev is not X:
                     dH = dZ @ W
                     H = H_prev
-        for value in v.values():
-            if type(value) is np.ndarray:
-                value.flags.writeable = False  # a trace is a snapshot: read it, don't edit it
         schema_key = (loss_fn.name, lr is not None)
         schema = self._schemas.get(schema_key)
         if schema is None:

@@ -217,11 +217,16 @@ class Trace(Mapping):
 
     def __getitem__(self, key: str) -> Any:
         try:
-            return self._values[key]
+            value = self._values[key]
         except KeyError:
             raise KeyError(
                 f"this trace has no {key!r}; it has {', '.join(self._values)}"
             ) from None
+        # A trace is a snapshot: every array handed out is read-only. (Frozen on
+        # first read rather than when traced: a training step reads none of them.)
+        if type(value) is np.ndarray and value.flags.writeable:
+            value.flags.writeable = False
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._values)
@@ -275,14 +280,14 @@ class Trace(Mapping):
     def gradients(self) -> dict[str, np.ndarray]:
         """Parameter gradients by PyTorch name (``"layer1.weight"``), in state-dict order."""
         return {
-            param_name(l, kind): self._values[f"dL/d{kind}{l}"]
+            param_name(l, kind): self[f"dL/d{kind}{l}"]
             for l in range(1, self.num_layers + 1) for kind in "WB"
         }
 
     def parameters(self) -> dict[str, np.ndarray]:
         """The parameters this pass used, by PyTorch name."""
         return {
-            param_name(l, kind): self._values[f"{kind}{l}"]
+            param_name(l, kind): self[f"{kind}{l}"]
             for l in range(1, self.num_layers + 1) for kind in "WB"
         }
 

@@ -186,8 +186,7 @@ class Trainer:
             try:
                 test = net.trace(X_test, Y_test, loss=self.loss)
             except ValueError as exc:
-                raise ValueError(f"the test rows: {exc}".replace(" X ", " X_test ")
-                                 .replace(" Y ", " Y_test ")) from None
+                raise ValueError(f"X_test, Y_test (the test rows): {exc}") from None
             self.X_test, self.Y_test = test["X"], test["Y"]
         else:
             self.X_test = self.Y_test = None
