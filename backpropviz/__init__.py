@@ -19,6 +19,7 @@ from .engine import (
     Step,
     Tanh,
     Trace,
+    Value,
     gradcheck,
 )
 
@@ -39,7 +40,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'backpropviz' has no attribute {name!r}")
 
 __all__ = [
-    "MLP", "Trainer", "Trace", "Step", "gradcheck", "GradcheckReport", "ReLU", "LeakyReLU",
+    "MLP", "Trainer", "Trace", "Step", "Value", "gradcheck", "GradcheckReport", "ReLU", "LeakyReLU",
     "Tanh", "Sigmoid", "Identity", "MSELoss", "BCELoss", "CrossEntropyLoss",
     "datasets", "examples", *_WIDGETS,
 ]

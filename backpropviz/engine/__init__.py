@@ -9,12 +9,14 @@ from .losses import LOSSES, BCELoss, CrossEntropyLoss, Loss, MSELoss, get_loss
 from .mlp import MLP
 from .trace import PHASES, Step, StepSpec, Trace, grad_key, param_name, value_key
 from .training import Trainer
+from .value import Value
+from . import ops
 from . import grid, landscape, paths, training
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Tanh",
     "get_activation", "GradcheckReport", "gradcheck", "LOSSES", "BCELoss",
     "CrossEntropyLoss", "Loss", "MSELoss", "get_loss", "MLP", "PHASES", "Step",
-    "StepSpec", "Trace", "grad_key", "param_name", "value_key", "Trainer",
+    "StepSpec", "Trace", "grad_key", "param_name", "value_key", "Trainer", "Value", "ops",
     "grid", "landscape", "paths", "training",
 ]
