@@ -1,15 +1,24 @@
-"""Writes notebooks/01_xor_by_hand.ipynb (unexecuted); `make notebooks-exec` runs it."""
+"""Writes notebooks/01_xor_by_hand.ipynb (unexecuted); `make regen-notebooks` runs it.
+
+Every intermediate is computed with the seed's own NumPy line, printed as the seed
+prints it, and checked equal to the engine's trace in the same cell.
+"""
 
 from notebook_writer import code, md, write
+
 cells = [
     md("# One training step of a 2-2-1 net on XOR, by hand\n\n"
-       "We follow a single step of gradient descent through a tiny network, printing every "
-       "intermediate. The net has 2 inputs, 2 hidden units and 1 output; both layers use "
-       "LeakyReLU with slope 0.5, the loss is the mean squared error, and the learning rate "
+       "We follow a single step of gradient descent through a tiny network and print every "
+       "intermediate. The net has 2 inputs, 2 hidden units and 1 output. Both layers use "
+       "LeakyReLU with slope 0.5. The loss is the mean squared error and the learning rate "
        "is 0.75.\n\n"
-       "The layout is PyTorch's: `layer1.weight` has shape (out, in), and a layer computes "
-       "`Z = X @ W.T + B`, then `H = f(Z)`. `bpv.MLP.trace` runs the forward and backward "
-       "pass once and keeps every intermediate under the name we use on the board."),
+       "Each number is computed here with one line of NumPy, in front of you. The layout is "
+       "PyTorch's: `W1` has shape (out, in) = (2, 2), and a layer computes `Z = X @ W.T + B`, "
+       "then `H = f(Z)`.\n\n"
+       "Beside the hand computation runs the engine: `net.trace` does the same forward and "
+       "backward pass and keeps every intermediate under the same name (`t[\"Z1\"]`, "
+       "`t[\"dL/dZ2\"]`, ...). Each cell checks that the two agree exactly; the check prints "
+       "nothing when they do."),
     code("import numpy as np\n"
          "import backpropviz as bpv\n\n"
          "# Learning Rate\n"
@@ -33,56 +42,144 @@ cells = [
          "])\n"
          "B1 = np.array([-0.4939, 0.189])\n"
          "B2 = np.array([0.6358])\n\n"
+         "# The engine's net with the same weights, and its record of one step\n"
          "net = bpv.MLP([2, 2, 1], activation=bpv.LeakyReLU(0.5))\n"
          "net.load_state_dict({\"layer1.weight\": W1, \"layer1.bias\": B1,\n"
-         "                     \"layer2.weight\": W2, \"layer2.bias\": B2})\n\n"
-         "# One forward and backward pass, every intermediate kept by name\n"
+         "                     \"layer2.weight\": W2, \"layer2.bias\": B2})\n"
          "t = net.trace(X, Y, loss=\"mse\", lr=lr)"),
     md("## Forward Pass\n\n"
-       "Each layer multiplies its input by the transposed weights and adds the bias "
-       "(`Z1 = X @ W1.T + B1`), then applies the activation: `H1 = max(0.5·Z1, Z1)`, "
-       "LeakyReLU with slope 0.5."),
+       "Each layer multiplies its input by the transposed weights and adds the bias, "
+       "`Z1 = X @ W1.T + B1`. Then it applies the activation: `H1 = np.maximum(0.5 * Z1, Z1)` "
+       "keeps a positive `Z` and halves a negative one. That is LeakyReLU with slope 0.5."),
     code("# Layer 1\n"
-         "print(f'Z1:\\n{t[\"Z1\"]}\\n')\n"
-         "print(f'H1:\\n{t[\"H1\"]}\\n')\n\n"
+         "Z1 = X @ W1.T\n"
+         "Z1 = Z1 + B1\n"
+         "print(f'Z1:\\n{Z1}\\n')\n"
+         "H1 = np.maximum(0.5 * Z1, Z1)\n"
+         "print(f'H1:\\n{H1}\\n')\n\n"
          "# Layer 2\n"
-         "print(f'Z2:\\n{t[\"Z2\"]}\\n')\n"
-         "print(f'H2:\\n{t[\"H2\"]}\\n')"),
+         "Z2 = H1 @ W2.T\n"
+         "Z2 = Z2 + B2\n"
+         "print(f'Z2:\\n{Z2}\\n')\n"
+         "H2 = np.maximum(0.5 * Z2, Z2)\n"
+         "print(f'H2:\\n{H2}\\n')\n\n"
+         "# The engine got exactly the same numbers\n"
+         "for name, value in {\"Z1\": Z1, \"H1\": H1, \"Z2\": Z2, \"H2\": H2}.items():\n"
+         "    assert np.array_equal(value, t[name]), name"),
     md("## Loss Calculation\n\n"
-       "The mean squared error over the four rows, `L = mean((Y - H2)²)`. Training does not "
-       "need its value, only its gradient, but it tells us how wrong the net is."),
+       "The mean squared error over the four rows. Training does not need its value, only "
+       "its gradient, but it tells us how wrong the net is."),
     code("# MSE loss calculation (not needed for training)\n"
-         "print(t[\"loss\"])"),
+         "loss = np.mean((Y - H2) ** 2)\n"
+         "print(loss)\n\n"
+         "assert loss == t[\"loss\"]"),
     md("## Backwards Pass\n\n"
-       "The long chain: from the loss back to each pre-activation. Each step multiplies the "
+       "The long chain, from the loss back to each pre-activation. Each step multiplies the "
        "gradient flowing in from the loss side (upstream) by a local derivative:\n\n"
-       "- `dL/dH2 = 2·(H2 - Y) / N`, the derivative of the mean squared error\n"
-       "- `dL/dZ2 = dL/dH2 ⊙ f'(Z2)`, where `f'(Z) = 1` for `Z > 0` and `0.5` otherwise\n"
-       "- `dL/dH1 = dL/dZ2 @ W2`, back through the weights of layer 2\n"
-       "- `dL/dZ1 = dL/dH1 ⊙ f'(Z1)`"),
+       "- `dL/dH2 = 2·(H2 - Y) / N`, the derivative of the mean squared error. N is the "
+       "number of entries the mean runs over: 4 rows × 1 output = 4, the seed's `len(Y)`.\n"
+       "- `dL/dZ2 = dL/dH2 ⊙ f'(Z2)`, where `f'(Z) = 1` for `Z > 0` and `0.5` otherwise: "
+       "`np.where(Z2 > 0, 1, 0.5)`.\n"
+       "- `dL/dH1 = dL/dZ2 @ W2`, back through the weights of layer 2.\n"
+       "- `dL/dZ1 = dL/dH1 ⊙ f'(Z1)`."),
     code("# Long Chain Calculation\n"
-         "print(f'dL/dH2:\\n{t[\"dL/dH2\"]}\\n')\n"
-         "print(f'dL/dZ2:\\n{t[\"dL/dZ2\"]}\\n')\n"
-         "print(f'dL/dH1:\\n{t[\"dL/dH1\"]}\\n')\n"
-         "print(f'dL/dZ1:\\n{t[\"dL/dZ1\"]}\\n')"),
-    md("The leaves of the graph are the parameters. A weight's gradient sums, over the rows, "
-       "the upstream gradient times the layer's input (`dL/dW2 = dL/dZ2.T @ H1`); a bias's "
-       "gradient is the upstream gradient summed over the rows."),
+         "dL_dH2 = 2*(H2 - Y)/len(Y)   # Derivative of loss with respect to H2\n"
+         "print(f'dL/dH2:\\n{dL_dH2}\\n')\n\n"
+         "dL_dZ2 = np.multiply(dL_dH2, np.where(Z2 > 0, 1, 0.5))\n"
+         "print(f'dL/dZ2:\\n{dL_dZ2}\\n')\n\n"
+         "dL_dH1 = dL_dZ2 @ W2\n"
+         "print(f'dL/dH1:\\n{dL_dH1}\\n')\n\n"
+         "dL_dZ1 = np.multiply(dL_dH1, np.where(Z1 > 0, 1, 0.5))\n"
+         "print(f'dL/dZ1:\\n{dL_dZ1}\\n')\n\n"
+         "for name, value in {\"dL/dH2\": dL_dH2, \"dL/dZ2\": dL_dZ2,\n"
+         "                    \"dL/dH1\": dL_dH1, \"dL/dZ1\": dL_dZ1}.items():\n"
+         "    assert np.array_equal(value, t[name]), name"),
+    md("### Why `@ W2` on the way back, when the way forward used `W2.T`\n\n"
+       "Follow the shapes. `W2` has shape (out, in) = (1, 2). Forward, `H1` (4, 2) must "
+       "become `Z2` (4, 1), so `H1 @ W2.T` is (4, 2) @ (2, 1). Backward, `dL/dZ2` (4, 1) "
+       "must become `dL/dH1`, which has the shape of `H1`, (4, 2). The product that does "
+       "it is `dL/dZ2 @ W2`: (4, 1) @ (1, 2).\n\n"
+       "Entry by entry, this is the chain rule. "
+       "`Z2[n, 0] = H1[n, 0]·W2[0, 0] + H1[n, 1]·W2[0, 1] + B2[0]`, so "
+       "`dZ2[n, 0] / dH1[n, j] = W2[0, j]`, and "
+       "`dL/dH1[n, j] = dL/dZ2[n, 0] · W2[0, j]`. With more output units, each one adds its "
+       "own term to that sum, and the sum is the matrix product."),
+    code("print(f\"forward:  H1 {H1.shape} @ W2.T {W2.T.shape} = Z2 {Z2.shape}\")\n"
+         "print(f\"backward: dL/dZ2 {dL_dZ2.shape} @ W2 {W2.shape} = dL/dH1 {dL_dH1.shape}\")\n"
+         "print(f\"dL/dH1[1, 0] = dL/dZ2[1, 0] * W2[0, 0] = {dL_dZ2[1, 0]:.8f} * {W2[0, 0]}\"\n"
+         "      f\" = {dL_dZ2[1, 0] * W2[0, 0]:.8f}\")"),
+    md("The leaves of the graph are the parameters. A weight's gradient adds up, over the "
+       "rows, the upstream gradient times the layer's input (`dL/dW2 = dL/dZ2.T @ H1`). A "
+       "bias's gradient is the upstream gradient summed over the rows."),
     code("# Leaf Node Calculations\n"
-         "print(f'layer2.weight gradients:\\n{t[\"dL/dW2\"]}\\n')\n"
-         "print(f'layer2.bias gradients:\\n{t[\"dL/dB2\"]}\\n')\n\n"
-         "print(f'layer1.weight gradients:\\n{t[\"dL/dW1\"]}\\n')\n"
-         "print(f'layer1.bias gradients:\\n{t[\"dL/dB1\"]}\\n')"),
+         "dL_dW2 = dL_dZ2.T @ H1\n"
+         "print(f'layer2.weight gradients:\\n{dL_dW2}\\n')\n"
+         "dL_dB2 = dL_dZ2.sum(axis=0)\n"
+         "print(f'layer2.bias gradients:\\n{dL_dB2}\\n')\n\n"
+         "dL_dW1 = dL_dZ1.T @ X\n"
+         "print(f'layer1.weight gradients:\\n{dL_dW1}\\n')\n"
+         "dL_dB1 = dL_dZ1.sum(axis=0)\n"
+         "print(f'layer1.bias gradients:\\n{dL_dB1}\\n')\n\n"
+         "for name, value in {\"dL/dW2\": dL_dW2, \"dL/dB2\": dL_dB2,\n"
+         "                    \"dL/dW1\": dL_dW1, \"dL/dB1\": dL_dB1}.items():\n"
+         "    assert np.array_equal(value, t[name]), name"),
+    md("### Why `dL/dW = dL/dZ.T @ H`\n\n"
+       "The weight `W2[0, j]` is used on every row: `Z2[n, 0] = ... + H1[n, j]·W2[0, j] + ...` "
+       "for n = 0, 1, 2, 3. Each row adds its own share, `dL/dZ2[n, 0] · H1[n, j]`, and the "
+       "sum over the rows n is exactly what `dL/dZ2.T @ H1` computes: (1, 4) @ (4, 2) = (1, 2), "
+       "the shape of `W2`. The bias is used on every row with a factor 1, so its gradient is "
+       "the plain sum over the rows.\n\n"
+       "Are these the right derivatives? `bpv.gradcheck` nudges every weight and bias by "
+       "±0.000001 on a copy of the net and measures how the loss changes (finite differences). Its "
+       "numbers agree with backpropagation to 6 decimals."),
+    code("print(f\"dL/dZ2.T {dL_dZ2.T.shape} @ H1 {H1.shape} = dL/dW2 {dL_dW2.shape}, \"\n"
+         "      f\"the shape of W2 {W2.shape}\")\n"
+         "shares = dL_dZ2[:, 0] * H1[:, 1]\n"
+         "print(f\"dL/dW2[0, 1] = sum over the rows of dL/dZ2[n, 0] * H1[n, 1]\\n\"\n"
+         "      f\"             = sum of {shares.round(8)} = {shares.sum():.8f}\\n\")\n\n"
+         "check = bpv.gradcheck(net, X, Y, loss=\"mse\")\n"
+         "for name, backprop in {\"layer2.weight\": dL_dW2, \"layer2.bias\": dL_dB2,\n"
+         "                       \"layer1.weight\": dL_dW1, \"layer1.bias\": dL_dB1}.items():\n"
+         "    print(f\"{name:<15}backprop:           {backprop.round(6).tolist()}\")\n"
+         "    print(f\"{'':<15}finite differences: {check.numeric[name].round(6).tolist()}\")\n"
+         "assert check.ok()"),
     md("## Update Parameters\n\n"
        "One step of gradient descent moves every parameter against its gradient: "
        "`W ← W - lr · dL/dW`."),
-    code("net.sgd_step(t)  # W <- W - lr * dL/dW for every layer, with the traced lr\n"
-         "new = net.state_dict()\n\n"
-         "print(f'layer1.weight:\\n{new[\"layer1.weight\"]}\\n')\n\n"
-         "print(f'layer1.bias:\\n{new[\"layer1.bias\"]}\\n')\n\n"
-         "print(f'layer2.weight:\\n{new[\"layer2.weight\"]}\\n')\n\n"
-         "print(f'layer2.bias:\\n{new[\"layer2.bias\"]}\\n')"),
-    md("Every number above is the one the same computation gives by hand, to the last digit. "
-       "Next, step through these operations one at a time and change the weights live."),
+    code("W1 = W1 - lr * dL_dW1\n"
+         "print(f'layer1.weight:\\n{W1}\\n')\n\n"
+         "B1 = B1 - lr * dL_dB1\n"
+         "print(f'layer1.bias:\\n{B1}\\n')\n\n"
+         "W2 = W2 - lr * dL_dW2\n"
+         "print(f'layer2.weight:\\n{W2}\\n')\n\n"
+         "B2 = B2 - lr * dL_dB2\n"
+         "print(f'layer2.bias:\\n{B2}\\n')\n\n"
+         "for name, value in {\"new W1\": W1, \"new B1\": B1, \"new W2\": W2, \"new B2\": B2}.items():\n"
+         "    assert np.array_equal(value, t[name]), name"),
+    md("## Did the step help?\n\n"
+       "Run the forward pass again with the new weights and compare the loss."),
+    code("Z1 = X @ W1.T + B1\n"
+         "H1 = np.maximum(0.5 * Z1, Z1)\n"
+         "Z2 = H1 @ W2.T + B2\n"
+         "H2 = np.maximum(0.5 * Z2, Z2)\n"
+         "loss_after = np.mean((Y - H2) ** 2)\n"
+         "print(f\"loss before the step: {loss:.6f}\")\n"
+         "print(f\"loss after the step:  {loss_after:.6f}\")\n\n"
+         "net.sgd_step(t)  # the engine takes the same step\n"
+         "assert loss_after == net.trace(X, Y, loss=\"mse\").loss"),
+    md("The loss went **up**, from 0.263141 to 0.269553. The gradient points downhill, but "
+       "it only promises that a *small enough* step lowers the loss. At lr 0.75 this step is "
+       "too long and overshoots. Look at `layer2.bias` alone: it moves from 0.6358 to "
+       "0.484552. Along that one direction the loss is lowest near 0.535 (notebook 03 finds "
+       "it), so the step jumps past the bottom.\n\n"
+       "The same step with a smaller learning rate does lower the loss:"),
+    code("for rate in (0.75, 0.3):\n"
+         "    trial = bpv.examples.seed_net()  # the seed's weights again\n"
+         "    trial.sgd_step(trial.trace(X, Y, loss=\"mse\", lr=rate))\n"
+         "    print(f\"lr {rate}: loss {t.loss:.6f} -> {trial.trace(X, Y, loss='mse').loss:.6f}\")"),
+    md("At lr 0.3 the loss falls to 0.253059. One step at lr 0.75 makes things worse, but "
+       "that alone does not tell whether training at 0.75 fails: notebook 04 trains this net "
+       "for thousands of steps. Next, notebook 02 walks through these operations one at a "
+       "time."),
 ]
 write(cells, "notebooks/01_xor_by_hand.ipynb")

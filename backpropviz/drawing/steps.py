@@ -24,7 +24,7 @@ _TEMPLATES: dict[str, list[Any]] = {
     "sum": ["Σ over rows", 0],
 }
 _LOSS_TEMPLATES: dict[str, list[Any]] = {
-    "mse": ["mean((", 0, "−", 1, ")²)"],
+    "mse": ["Σ (", 0, "−", 1, ")² / {N}"],
     "bce": ["BCE(", 0, ",", 1, ")"],
     "cross_entropy": ["cross-entropy(softmax(", 0, "),", 1, ")"],
 }
@@ -36,6 +36,33 @@ _LOSS_GRAD_TEMPLATES: dict[str, list[Any]] = {
 
 ROLE_NAMES = {"upstream": "upstream gradient", "local": "local derivative"}
 
+#: What each loss's mean runs over: every entry of Y (rows × outputs), or its rows
+#: (cross-entropy sums over the classes inside each row first).
+_MEAN_OVER = {"mse": "entries", "bce": "entries", "cross_entropy": "rows"}
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def loss_count(trace: Trace) -> tuple[int, str]:
+    """N, the count the loss divides by, and what it is in words.
+
+    ``(4, "N = 4 entries (4 rows × 1 output)")`` for MSE or BCE on 4 rows and one
+    output; ``(5, "N = 5 rows")`` for cross-entropy on 5 rows.
+    """
+    rows, outputs = trace["Y"].shape
+    if _MEAN_OVER[trace.loss_fn.name] == "rows":
+        return rows, f"N = {_count(rows, 'row', 'rows')}"
+    n = rows * outputs
+    return n, (f"N = {_count(n, 'entry', 'entries')} ({_count(rows, 'row', 'rows')} × "
+               f"{_count(outputs, 'output', 'outputs')})")
+
+
+def count_line(step: Step, trace: Trace) -> str | None:
+    """For the loss and its gradient, what N is, with its value; None for other steps."""
+    return loss_count(trace)[1] if step.op in ("loss", "loss_grad") else None
+
 
 def template(step: Step, trace: Trace) -> list[Any]:
     """The token list of ``step`` (see ``_TEMPLATES``), with numbers filled in."""
@@ -46,8 +73,7 @@ def template(step: Step, trace: Trace) -> list[Any]:
         return [f"{trace.activations[step.layer - 1]!r}(", 0, ")"]
     if op == "sgd":
         return [0, f"− {trace.lr:g} ×", 1]
-    rows = trace["X"].shape[0]
-    n = trace["Y"].size if trace.loss_fn.name == "mse" else rows
+    n = loss_count(trace)[0]
     table = _LOSS_TEMPLATES if op == "loss" else _LOSS_GRAD_TEMPLATES
     return [t.replace("{N}", str(n)) if isinstance(t, str) else t for t in table[trace.loss_fn.name]]
 
@@ -100,9 +126,12 @@ def step_numbers_html(
     pieces.append('<div class="bpv-sym">=</div>')
     pieces.append(_operand_block(step.name, step.value, None, False, mark=mark,
                                  hide=hide_result, result=True))
+    count = count_line(step, trace)
+    count_html = f'<div class="bpv-shapes">{html.escape(count)}</div>' if count else ""
     return (
         f'<div class="bpv-expr">{"".join(pieces)}</div>'
         f'<div class="bpv-shapes">shapes: {html.escape(shapes_line(step, trace))}</div>'
+        f"{count_html}"
     )
 
 

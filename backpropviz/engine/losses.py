@@ -80,10 +80,11 @@ class Loss:
 
 class MSELoss(Loss):
     name = "mse"
-    latex = r"L = \frac{1}{N}\sum ({h} - Y)^2"
-    text = "L = mean(({h} − Y)²)"
-    grad_latex = r"\frac{\partial L}{\partial {h}} = \frac{2\,({h} - Y)}{N}"
-    grad_text = "dL/d{h} = 2·({h} − Y) / N   (N = number of entries of Y)"
+    latex = r"L = \frac{1}{N}\sum ({h} - Y)^2,\quad N = \text{rows} \times \text{outputs}"
+    text = "L = (1/N)·Σ ({h} − Y)²,  N = rows × outputs"
+    grad_latex = (r"\frac{\partial L}{\partial {h}} = \frac{2\,({h} - Y)}{N},"
+                  r"\quad N = \text{rows} \times \text{outputs}")
+    grad_text = "dL/d{h} = 2·({h} − Y) / N,  N = rows × outputs"
 
     def forward(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.floating:
         # The seed's np.mean((Y - H2) ** 2) to the last digit, without np.mean's
@@ -103,10 +104,12 @@ class MSELoss(Loss):
 
 class BCELoss(Loss):
     name = "bce"
-    latex = r"L = -\frac{1}{N}\sum \big(Y \log {h} + (1 - Y)\log(1 - {h})\big)"
-    text = "L = −mean(Y·log {h} + (1 − Y)·log(1 − {h}))"
-    grad_latex = r"\frac{\partial L}{\partial {h}} = \frac{{h} - Y}{N\,{h}\,(1 - {h})}"
-    grad_text = "dL/d{h} = ({h} − Y) / (N·{h}·(1 − {h}))"
+    latex = (r"L = -\frac{1}{N}\sum \big(Y \log {h} + (1 - Y)\log(1 - {h})\big),"
+             r"\quad N = \text{rows} \times \text{outputs}")
+    text = "L = −(1/N)·Σ (Y·log {h} + (1 − Y)·log(1 − {h})),  N = rows × outputs"
+    grad_latex = (r"\frac{\partial L}{\partial {h}} = \frac{{h} - Y}{N\,{h}\,(1 - {h})},"
+                  r"\quad N = \text{rows} \times \text{outputs}")
+    grad_text = "dL/d{h} = ({h} − Y) / (N·{h}·(1 − {h})),  N = rows × outputs"
 
     def targets(self, Y: Any, rows: int, outputs: int) -> np.ndarray:
         arr = super().targets(Y, rows, outputs)
@@ -139,10 +142,11 @@ class BCELoss(Loss):
 
 class CrossEntropyLoss(Loss):
     name = "cross_entropy"
-    latex = r"L = -\frac{1}{N}\sum_{n}\sum_{c} Y_{nc} \log P_{nc},\quad P = \mathrm{softmax}({h})"
-    text = "L = −(1/N)·Σ Y·log P,  P = softmax({h}) row by row"
-    grad_latex = r"\frac{\partial L}{\partial {h}} = \frac{P - Y}{N}"
-    grad_text = "dL/d{h} = (P − Y) / N   (N = number of rows)"
+    latex = (r"L = -\frac{1}{N}\sum_{n}\sum_{c} Y_{nc} \log P_{nc},\quad P = \mathrm{softmax}({h}),"
+             r"\quad N = \text{rows}")
+    text = "L = −(1/N)·Σ Y·log P,  P = softmax({h}) row by row,  N = rows"
+    grad_latex = r"\frac{\partial L}{\partial {h}} = \frac{P - Y}{N},\quad N = \text{rows}"
+    grad_text = "dL/d{h} = (P − Y) / N,  N = rows"
     extras = ("P",)
 
     def targets(self, Y: Any, rows: int, outputs: int) -> np.ndarray:

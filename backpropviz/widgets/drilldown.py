@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+from math import prod
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 
-from ..engine.paths import path_sum, sample_gradients
+from ..engine import Trace
+from ..engine.paths import parse_entry, path_sum, sample_gradients
 from ..engine.trace import grad_key
 from ._errors import ErrorArea, shows_errors
 from ._static import panel_style
@@ -27,6 +29,31 @@ def _f(x: float) -> str:
 def _mean(values: np.ndarray) -> float:
     with np.errstate(all="ignore"):  # inf/NaN after a divergence are shown as they are
         return float(np.mean(values))
+
+
+def default_entry(trace: Trace, entries: list[tuple[str, tuple[int, ...]]],
+                  sample: int) -> tuple[str, tuple[int, ...]]:
+    """An instructive entry to open on, among ``entries`` (name, index).
+
+    Entries with the most paths to the loss come first (on a 2-2-2-1 net a
+    layer-1 weight has two, so its gradient is a real sum), then earlier layers
+    (longer paths), then weights before biases. The first of them whose gradient
+    for ``sample`` is not 0 is chosen (a layer-1 weight is 0 on a row whose input
+    is 0), or the first of them if every one is 0.
+    """
+    sizes = trace.sizes
+
+    def rank(item: tuple[int, tuple[str, tuple[int, ...]]]) -> tuple[int, int, bool, int]:
+        position, (name, _) = item
+        layer = int(name[5:name.index(".")])
+        return (-prod(sizes[layer + 1:]), layer, not name.endswith("weight"), position)
+
+    ranked = [entry for _, entry in sorted(enumerate(entries), key=rank)]
+    for name, index in ranked:
+        g = sample_gradients(trace, name, index)[sample]
+        if np.isfinite(g) and g != 0:
+            return name, index
+    return ranked[0]
 
 
 def drilldown_html(state: ExplorerState, param: str, index: tuple[int, ...], batch: bool) -> str:
@@ -82,10 +109,15 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
     """Pick a parameter entry and a sample; see dL/dw as a sum over paths of
     products of local derivatives, or the batch gradient as the mean over samples."""
 
-    def __init__(self, state: ExplorerState, param: str = "layer1.weight",
-                 index: tuple[int, ...] = (0, 0)) -> None:
+    def __init__(self, state: ExplorerState, param: str | None = None,
+                 index: tuple[int, ...] | None = None) -> None:
         if not isinstance(state, ExplorerState):
             raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
+        if (param is None) != (index is None):
+            raise ValueError("param and index go together, such as ('layer1.weight', (0, 1)); "
+                             f"give both or neither, got param={param!r}, index={index!r}")
+        if param is not None:
+            _, _, index = parse_entry(state.trace, param, tuple(index) if isinstance(index, list) else index)
         self.state = state
         self.error = ErrorArea()
         self.entry = widgets.Dropdown(description="parameter", layout=widgets.Layout(width="max-content"))
@@ -94,12 +126,15 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
                                           value=False, style={"button_width": "9em"})
         self.body = widgets.HTML()
         self._menus_syncing = False
+        # True while the entry is the panel's own choice (``default_entry``): a new
+        # architecture then gets its own instructive entry; a chosen one is kept.
+        self._auto = param is None
         super().__init__([panel_style(), widgets.HBox([self.entry, self.sample]), self.mode, self.body, self.error])
         self.add_class("bpv-drilldown")
         self._sync_menus()
-        if entry_label(param, tuple(index)) in self._entries:
-            self.entry.value = entry_label(param, tuple(index))
-        self.entry.observe(self._redraw, "value")
+        if param is not None:
+            self.entry.value = entry_label(param, index)
+        self.entry.observe(self._on_entry, "value")
         self.mode.observe(self._redraw, "value")
         state.observe(self._on_trace, "trace")
         state.observe(self._redraw, "sample")
@@ -108,20 +143,33 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
     def _sync_menus(self) -> None:
         self._entries = {entry_label(n, i): (n, i) for n, i in self.state.parameter_entries()}
         options = list(self._entries)
-        if list(self.entry.options) != options:
-            keep = self.entry.value if self.entry.value in self._entries else options[0]
-            self._menus_syncing = True
-            try:
+        if list(self.entry.options) == options and not self._auto:
+            return
+        if self._auto or self.entry.value not in self._entries:
+            self._auto = True
+            keep = entry_label(*default_entry(self.state.trace, list(self._entries.values()),
+                                              self.state.sample))
+        else:
+            keep = self.entry.value
+        self._menus_syncing = True
+        try:
+            if list(self.entry.options) != options:
                 self.entry.options = options
-                self.entry.value = keep
-            finally:
-                self._menus_syncing = False
+            self.entry.value = keep
+        finally:
+            self._menus_syncing = False
 
     @shows_errors("Updating the drill-down")
     def _on_trace(self, change: dict) -> None:
         if change["old"] is None or change["old"].specs is not change["new"].specs:
             self._sync_menus()
         self._draw()
+
+    @shows_errors("Updating the drill-down")
+    def _on_entry(self, change: dict) -> None:
+        if not self._menus_syncing:
+            self._auto = False
+            self._draw()
 
     @shows_errors("Updating the drill-down")
     def _redraw(self, change: Any = None) -> None:

@@ -11,7 +11,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..drawing import step_formula_latex, step_numbers_html, step_title
-from ..drawing.steps import shapes_line
+from ..drawing.steps import count_line, shapes_line
 from ._errors import ErrorArea, shows_errors
 from ._static import StaticFallback, panel_style
 from .state import ExplorerState
@@ -242,8 +242,9 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
         """The current step in plain text: title, formula, shapes (for reprs and tests)."""
         step = self.state.current_step
         trace = self.state.trace
+        count = count_line(step, trace)
         return (f"{step_title(step, trace.num_steps)}\n{step.text}\n"
-                f"shapes: {shapes_line(step, trace)}")
+                f"shapes: {shapes_line(step, trace)}" + (f"\n{count}" if count else ""))
 
     def static_html(self) -> str:
         return f"{self.title.value}<div>{html.escape(self.state.current_step.text)}</div>{self.numbers.value}"
