@@ -20,7 +20,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..engine import MLP
+from ..engine import MLP, get_loss
 from ..engine.grid import GridEvaluator
 from .colors import DIVERGING_LIGHT, class_colors, class_rgb, diverging_rgb, hex_color
 
@@ -39,9 +39,7 @@ def class_probabilities(output: np.ndarray, loss: str) -> np.ndarray:
         p = np.clip(output[:, 0], 0.0, 1.0)
         return np.column_stack([1.0 - p, p])
     if loss == "cross_entropy":
-        shifted = output - output.max(axis=1, keepdims=True)
-        e = np.exp(shifted)
-        return e / e.sum(axis=1, keepdims=True)
+        return get_loss("cross_entropy").probabilities(output)
     return np.clip(output, 0.0, None) / np.maximum(np.clip(output, 0.0, None).sum(axis=1, keepdims=True), 1e-12)
 
 

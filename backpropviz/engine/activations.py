@@ -3,7 +3,9 @@
 Each activation maps a pre-activation ``Z`` (rows x units) to ``H = f(Z)`` and
 gives the local derivative ``dH/dZ = f'(Z)`` elementwise, following PyTorch's
 conventions at the kinks (ReLU'(0) = 0, LeakyReLU'(0) = negative_slope).
-Each also knows how a teacher writes it, in LaTeX and in plain text.
+Each also knows how a teacher writes it, in LaTeX and in plain text, and its
+label on a graph: an activation is one operation of the op table
+(``backpropviz.engine.ops``), defined here once for layers, grids and scalars.
 """
 
 from __future__ import annotations
@@ -20,16 +22,26 @@ class Activation:
     """Base class: subclasses set ``name`` and implement ``forward`` and ``derivative``."""
 
     name: str = ""
+    #: Its label on a graph node.
+    label: str = ""
     #: f(Z) and f'(Z) as LaTeX bodies, with ``{z}`` standing for the argument.
     latex: str = ""
     derivative_latex: str = ""
     #: The same in plain text.
     text: str = ""
     derivative_text: str = ""
+    #: The chain-rule step through any activation: dL/dZ = dL/dH (elementwise) f'(Z).
+    backward_latex = r"{dz} = {dh} \odot f'({z}),\quad f'({z}) = {fprime}"
+    backward_text = "{dz} = {dh} ⊙ f'({z}),  f'({z}) = {fprime}"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         """H = f(Z), a new array of Z's shape."""
         raise NotImplementedError
+
+    def forward_into(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """H = f(Z) written into ``out`` (a reused buffer of Z's shape); returns ``out``."""
+        np.copyto(out, self.forward(Z))
+        return out
 
     def derivative(self, Z: np.ndarray, H: np.ndarray) -> np.ndarray:
         """dH/dZ = f'(Z) elementwise; ``H`` is ``forward(Z)``, reused where cheaper."""
@@ -58,9 +70,13 @@ class ReLU(Activation):
     derivative_latex = r"[{z} > 0]"
     text = "ReLU({z}) = max({z}, 0)"
     derivative_text = "1 where {z} > 0, else 0"
+    label = "ReLU"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         return np.maximum(Z, 0.0)
+
+    def forward_into(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.maximum(Z, 0.0, out=out)
 
     def derivative(self, Z: np.ndarray, H: np.ndarray) -> np.ndarray:
         return np.where(Z > 0, 1.0, 0.0)
@@ -81,6 +97,7 @@ class LeakyReLU(Activation):
         self.derivative_latex = r"\begin{cases}1 & {z} > 0\\ " + s + r" & \text{otherwise}\end{cases}"
         self.text = f"LeakyReLU({{z}}) = {{z}} where {{z}} > 0, else {s}·{{z}}"
         self.derivative_text = f"1 where {{z}} > 0, else {s}"
+        self.label = f"LeakyReLU({s})"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         s = self.negative_slope
@@ -88,6 +105,14 @@ class LeakyReLU(Activation):
             # The seed's own formula: np.maximum(0.5 * Z1, Z1).
             return np.maximum(s * Z, Z)
         return np.where(Z > 0, Z, s * Z)
+
+    def forward_into(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        s = self.negative_slope
+        if 0.0 <= s <= 1.0:
+            np.multiply(Z, s, out=out)
+            return np.maximum(out, Z, out=out)
+        np.copyto(out, self.forward(Z))
+        return out
 
     def derivative(self, Z: np.ndarray, H: np.ndarray) -> np.ndarray:
         return np.where(Z > 0, 1.0, self.negative_slope)
@@ -105,9 +130,13 @@ class Tanh(Activation):
     derivative_latex = r"1 - \tanh^2({z})"
     text = "tanh({z})"
     derivative_text = "1 − tanh²({z})"
+    label = "tanh"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         return np.tanh(Z)
+
+    def forward_into(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.tanh(Z, out=out)
 
     def derivative(self, Z: np.ndarray, H: np.ndarray) -> np.ndarray:
         return 1.0 - H * H
@@ -119,11 +148,19 @@ class Sigmoid(Activation):
     derivative_latex = r"\sigma({z})\,(1 - \sigma({z}))"
     text = "σ({z}) = 1 / (1 + exp(−{z}))"
     derivative_text = "σ({z})·(1 − σ({z}))"
+    label = "σ"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         # 1 / (1 + exp(-z)) overflows for z << 0 only to exp = inf, giving 0: correct.
         with np.errstate(over="ignore"):
             return 1.0 / (1.0 + np.exp(-Z))
+
+    def forward_into(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.negative(Z, out=out)
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
+        out += 1.0
+        return np.reciprocal(out, out=out)
 
     def derivative(self, Z: np.ndarray, H: np.ndarray) -> np.ndarray:
         return H * (1.0 - H)
@@ -135,9 +172,14 @@ class Identity(Activation):
     derivative_latex = r"1"
     text = "{z}"
     derivative_text = "1"
+    label = "id"
 
     def forward(self, Z: np.ndarray) -> np.ndarray:
         return Z.copy()  # a trace keeps Z and H as two arrays that share no memory
+
+    def forward_into(self, Z: np.ndarray, out: np.ndarray) -> np.ndarray:
+        np.copyto(out, Z)
+        return out
 
     def __call__(self, Z: np.ndarray) -> np.ndarray:
         return np.array(Z, dtype=np.float64)

@@ -11,28 +11,8 @@ import numpy as np
 
 from ._checks import as_int, as_real
 from .limits import MAX_GRID, check_count
-from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Tanh
 from .mlp import MLP
-
-
-def _apply_into(f: Activation, Z: np.ndarray, out: np.ndarray) -> None:
-    """out = f(Z), elementwise, without allocating (for the built-in activations)."""
-    if isinstance(f, Tanh):
-        np.tanh(Z, out=out)
-    elif isinstance(f, ReLU):
-        np.maximum(Z, 0.0, out=out)
-    elif isinstance(f, LeakyReLU) and 0.0 <= f.negative_slope <= 1.0:
-        np.multiply(Z, f.negative_slope, out=out)
-        np.maximum(out, Z, out=out)
-    elif isinstance(f, Sigmoid):
-        np.negative(Z, out=out)
-        np.exp(out, out=out)
-        out += 1.0
-        np.reciprocal(out, out=out)
-    elif isinstance(f, Identity):
-        np.copyto(out, Z)
-    else:
-        np.copyto(out, f.forward(Z))
+from .ops import LINEAR
 
 
 class GridEvaluator:
@@ -73,11 +53,8 @@ class GridEvaluator:
         """The output over the grid, (resolution**2, outputs); buffers are reused."""
         self._buffers(net.sizes)
         with np.errstate(over="ignore", invalid="ignore"):
-            for l, (W, B, f) in enumerate(zip(net._W, net._B, net.activations), 1):
-                Z = self.Z[l - 1]
-                np.matmul(self.H[l - 1], W.T, out=Z)
-                Z += B
-                _apply_into(f, Z, self.H[l])
+            for l, (W, B, f) in enumerate(net.layers(), 1):
+                f.forward_into(LINEAR.forward(self.H[l - 1], W, B, out=self.Z[l - 1]), self.H[l])
         return self.H[-1]
 
     def image(self, values: np.ndarray) -> np.ndarray:

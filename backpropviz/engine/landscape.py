@@ -13,6 +13,7 @@ import numpy as np
 
 from ._checks import as_int, positive_finite
 from .limits import MAX_LANDSCAPE, check_count
+from .ops import LINEAR
 from .losses import get_loss
 from .mlp import MLP
 from .paths import parse_entry
@@ -30,20 +31,6 @@ class LossSlice:
     loss: np.ndarray
     centre: tuple[float, float]
     gradient: tuple[float, float]
-
-
-def _batched_loss(name: str, H: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """The loss for each leading index of H (G, N, out) against Y (N, out)."""
-    with np.errstate(all="ignore"):
-        if name == "mse":
-            return np.mean((H - Y) ** 2, axis=(1, 2))
-        if name == "bce":
-            lh = np.maximum(np.log(H), -100.0)
-            l1 = np.maximum(np.log(1.0 - H), -100.0)
-            return -np.mean(Y * lh + (1.0 - Y) * l1, axis=(1, 2))
-        shifted = H - H.max(axis=2, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=2, keepdims=True))
-        return -np.sum(Y * logp, axis=(1, 2)) / H.shape[1]
 
 
 def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple[str, Any],
@@ -65,12 +52,11 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
     bv = cb + np.linspace(-span, span, resolution)
     A, B = np.meshgrid(av, bv)  # (res, res), rows are b
     G = A.size
+    loss_fn = get_loss(loss_name)
     H: np.ndarray = t["X"]
     with np.errstate(all="ignore"):
-        for l, f in enumerate(net.activations, 1):
-            W, Bias = state[f"layer{l}.weight"], state[f"layer{l}.bias"]
-            varies = l in (la, lb)
-            if varies:
+        for l, (W, Bias, f) in enumerate(net.layers(), 1):
+            if l in (la, lb):  # this layer's W and B differ from one grid point to the next
                 W = np.broadcast_to(W, (G, *W.shape)).copy()
                 Bias = np.broadcast_to(Bias, (G, *Bias.shape)).copy()
                 for (name, idx, vals) in ((a[0], ia, A.ravel()), (b[0], ib, B.ravel())):
@@ -78,12 +64,7 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
                         W[(slice(None), *idx)] = vals
                     elif name == f"layer{l}.bias":
                         Bias[(slice(None), *idx)] = vals
-                Z = np.matmul(H, np.swapaxes(W, 1, 2)) + Bias[:, None, :]
-            else:
-                Z = H @ W.T + Bias
-            H = f.forward(Z)
-        if H.ndim == 2:  # neither entry reached the output (impossible), keep shapes sane
-            H = np.broadcast_to(H, (G, *H.shape))
-        values = _batched_loss(loss_name, H, t["Y"]).reshape(A.shape)
+            H = f.forward(LINEAR.forward(H, W, Bias))
+        values = loss_fn.batch_forward(H, t["Y"]).reshape(A.shape)
     grad = (float(t[grad_key(a[0])][ia]), float(t[grad_key(b[0])][ib]))
     return LossSlice((a[0], ia), (b[0], ib), av, bv, values, (ca, cb), grad)

@@ -31,6 +31,15 @@ class Loss:
     grad_text: str = ""
     #: Names of extra intermediates this loss records (e.g. ``("P",)``).
     extras: tuple[str, ...] = ()
+    #: What the mean runs over, N in the formulas: every ``"entries"`` of Y (rows x
+    #: outputs), or its ``"rows"`` (cross-entropy sums the classes of a row first).
+    mean_over: str = "entries"
+    #: Its label on a graph node.
+    label: str = ""
+
+    def count(self, Y: np.ndarray) -> int:
+        """N, what the loss divides by, for targets Y of shape (rows, outputs)."""
+        return Y.size if self.mean_over == "entries" else Y.shape[0]
 
     def targets(self, Y: Any, rows: int, outputs: int) -> np.ndarray:
         """Y as a private finite float64 (rows, outputs) array, or a clear error."""
@@ -63,6 +72,10 @@ class Loss:
         """dL/dH for the output H, shape of H."""
         raise NotImplementedError
 
+    def batch_forward(self, H: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """The loss of each of a stack of outputs H (G, rows, outputs) against Y, shape (G,)."""
+        raise NotImplementedError
+
     def forward_grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> tuple[np.floating, np.ndarray]:
         """``(forward(...), grad(...))``; subclasses may share work between the two."""
         loss = self.forward(H, Y, extras)
@@ -80,6 +93,7 @@ class Loss:
 
 class MSELoss(Loss):
     name = "mse"
+    label = "MSE"
     latex = r"L = \frac{1}{N}\sum ({h} - Y)^2,\quad N = \text{rows} \times \text{outputs}"
     text = "L = (1/N)·Σ ({h} − Y)²,  N = rows × outputs"
     grad_latex = (r"\frac{\partial L}{\partial {h}} = \frac{2\,({h} - Y)}{N},"
@@ -101,9 +115,14 @@ class MSELoss(Loss):
         d = H - Y
         return np.add.reduce(d * d, axis=None) / d.size, 2 * d / d.size
 
+    def batch_forward(self, H: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        d = H - Y
+        return np.mean(d * d, axis=(-2, -1))
+
 
 class BCELoss(Loss):
     name = "bce"
+    label = "BCE"
     latex = (r"L = -\frac{1}{N}\sum \big(Y \log {h} + (1 - Y)\log(1 - {h})\big),"
              r"\quad N = \text{rows} \times \text{outputs}")
     text = "L = −(1/N)·Σ (Y·log {h} + (1 − Y)·log(1 − {h})),  N = rows × outputs"
@@ -131,10 +150,18 @@ class BCELoss(Loss):
 
     def forward(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.floating:
         self._check_predictions(H)
-        with np.errstate(divide="ignore"):
+        return -np.mean(self._log_likelihood(H, Y))
+
+    @staticmethod
+    def _log_likelihood(H: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        """Y·log H + (1 − Y)·log(1 − H), the logs clamped at −100 as PyTorch does."""
+        with np.errstate(divide="ignore", invalid="ignore"):
             log_h = np.maximum(np.log(H), -100.0)
             log_1mh = np.maximum(np.log(1.0 - H), -100.0)
-        return -np.mean(Y * log_h + (1.0 - Y) * log_1mh)
+        return Y * log_h + (1.0 - Y) * log_1mh
+
+    def batch_forward(self, H: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return -np.mean(self._log_likelihood(H, Y), axis=(-2, -1))
 
     def grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.ndarray:
         return (H - Y) / np.maximum(H * (1.0 - H), 1e-12) / H.size
@@ -148,6 +175,8 @@ class CrossEntropyLoss(Loss):
     grad_latex = r"\frac{\partial L}{\partial {h}} = \frac{P - Y}{N},\quad N = \text{rows}"
     grad_text = "dL/d{h} = (P − Y) / N,  N = rows"
     extras = ("P",)
+    mean_over = "rows"
+    label = "CE"
 
     def targets(self, Y: Any, rows: int, outputs: int) -> np.ndarray:
         if outputs < 2:
@@ -181,13 +210,26 @@ class CrossEntropyLoss(Loss):
             )
         return arr
 
-    def forward(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.floating:
-        shifted = H - H.max(axis=1, keepdims=True)
+    @staticmethod
+    def _softmax(H: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(P, shifted, total): softmax over the last axis, computed stably."""
+        shifted = H - H.max(axis=-1, keepdims=True)
         exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
-        extras["P"] = exp / total
+        total = exp.sum(axis=-1, keepdims=True)
+        return exp / total, shifted, total
+
+    def probabilities(self, H: np.ndarray) -> np.ndarray:
+        """P = softmax(H) row by row: the class probabilities the loss scores."""
+        return self._softmax(H)[0]
+
+    def forward(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.floating:
+        extras["P"], shifted, total = self._softmax(H)
         log_p = shifted - np.log(total)
         return -np.sum(Y * log_p) / H.shape[0]
+
+    def batch_forward(self, H: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        _, shifted, total = self._softmax(H)
+        return -np.sum(Y * (shifted - np.log(total)), axis=(-2, -1)) / H.shape[-2]
 
     def grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.ndarray:
         return (extras["P"] - Y) / H.shape[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from math import inf, isfinite
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -21,7 +21,29 @@ from ._checks import as_int, describe, float_array, matrix, positive_finite, req
 from .activations import Activation, get_activation
 from .limits import MAX_DATA_ENTRIES, MAX_ROWS, check_data_shape, check_sizes
 from .losses import get_loss
+from .ops import LINEAR, SGD_UPDATE
 from .trace import Trace, build_schema, param_name
+
+
+class LayerKeys(NamedTuple):
+    """The trace keys of layer l's intermediates: ``LayerKeys.of(1).dZ == "dL/dZ1"``."""
+
+    W: str
+    B: str
+    Z: str
+    H: str
+    dH: str
+    local: str
+    dZ: str
+    dW: str
+    dB: str
+    new_W: str
+    new_B: str
+
+    @classmethod
+    def of(cls, l: int) -> "LayerKeys":
+        return cls(f"W{l}", f"B{l}", f"Z{l}", f"H{l}", f"dL/dH{l}", f"dH{l}/dZ{l}",
+                   f"dL/dZ{l}", f"dL/dW{l}", f"dL/dB{l}", f"new W{l}", f"new B{l}")
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
@@ -75,11 +97,7 @@ class MLP:
         if seed is not None:
             seed = as_int("seed", seed, minimum=0)
         self.seed = seed
-        self._keys = [
-            (f"W{l}", f"B{l}", f"Z{l}", f"H{l}", f"dL/dH{l}", f"dH{l}/dZ{l}",
-             f"dL/dZ{l}", f"dL/dW{l}", f"dL/dB{l}", f"new W{l}", f"new B{l}")
-            for l in range(1, n + 1)
-        ]
+        self._keys = [LayerKeys.of(l) for l in range(1, n + 1)]
         self._schemas: dict[tuple[str, bool], tuple] = {}
         self._W: list[np.ndarray] = []
         self._B: list[np.ndarray] = []
@@ -111,6 +129,11 @@ class MLP:
             B.append(_frozen(rng.uniform(-bound, bound, size=fan_out)))
         self._W, self._B = W, B
         self._version = object()
+
+    def layers(self) -> list[tuple[np.ndarray, np.ndarray, Activation]]:
+        """(W, B, activation) of every layer, the arrays read-only and not copied:
+        for code that evaluates the net its own way (a grid, a landscape)."""
+        return list(zip(self._W, self._B, self.activations))
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter, by PyTorch name (``"layer1.weight"``, ...)."""
@@ -203,9 +226,7 @@ class MLP:
         with np.errstate(over="ignore", invalid="ignore"):
             H = self._check_X(X)
             for W, B, f in zip(self._W, self._B, self.activations):
-                Z = H @ W.T
-                Z += B
-                H = f.forward(Z)
+                H = f.forward(LINEAR.forward(H, W, B))
         return H
 
     predict = forward
@@ -234,32 +255,22 @@ class MLP:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             H = X
             for k, W, B, f in zip(self._keys, self._W, self._B, self.activations):
-                Z = H @ W.T
-                Z += B
-                layers.append((k, W, B, f, Z, H))
+                H_prev = H
+                Z = LINEAR.forward(H_prev, W, B)
                 H = f.forward(Z)
-                v[k[0]] = W
-                v[k[1]] = B
-                v[k[2]] = Z
-                v[k[3]] = H
+                layers.append((k, W, B, f, H_prev, Z, H))
+                v[k.W], v[k.B], v[k.Z], v[k.H] = W, B, Z, H
             v["loss"], dH = loss_fn.forward_grad(H, Yt, v)
             # One pass from the output back: dL/dH, f'(Z), dL/dZ, dL/dW, dL/dB (and the update).
-            for k, W, B, f, Z, H_prev in reversed(layers):
+            for k, W, B, f, H_prev, Z, H in reversed(layers):
                 local = f.derivative(Z, H)
                 dZ = dH * local
-                dW = dZ.T @ H_prev
-                dB = dZ.sum(axis=0)
-                v[k[4]] = dH
-                v[k[5]] = local
-                v[k[6]] = dZ
-                v[k[7]] = dW
-                v[k[8]] = dB
+                dH_prev, dW, dB = LINEAR.backward(dZ, H_prev, W, need_input=H_prev is not X)
+                v[k.dH], v[k.local], v[k.dZ], v[k.dW], v[k.dB] = dH, local, dZ, dW, dB
                 if lr is not None:
-                    v[k[9]] = W - lr * dW
-                    v[k[10]] = B - lr * dB
-                if H_prev is not X:
-                    dH = dZ @ W
-                    H = H_prev
+                    v[k.new_W] = SGD_UPDATE.forward(W, dW, lr)
+                    v[k.new_B] = SGD_UPDATE.forward(B, dB, lr)
+                dH = dH_prev
         schema_key = (loss_fn.name, lr is not None)
         schema = self._schemas.get(schema_key)
         if schema is None:
@@ -277,7 +288,7 @@ class MLP:
         """
         if not isinstance(trace, Trace):
             raise TypeError(f"trace must be a Trace from MLP.trace, got {describe(trace)}")
-        if trace._version is not self._version:
+        if trace.version is not self._version:
             raise ValueError(
                 "trace must be computed from this net's current parameters; they have "
                 "changed since (or the trace is another net's): call net.trace again"
@@ -288,17 +299,16 @@ class MLP:
             lr = trace.lr
         elif not (type(lr) is float and 0.0 < lr < inf):
             lr = positive_finite("lr", lr)
-        v = trace._values
         W, B = [], []
-        if lr == trace.lr:
+        if lr == trace.lr:  # install exactly the arrays the trace shows
             for k in self._keys:
-                W.append(_frozen(v[k[9]]))
-                B.append(_frozen(v[k[10]]))
+                W.append(_frozen(trace[k.new_W]))
+                B.append(_frozen(trace[k.new_B]))
         else:
             with np.errstate(over="ignore", invalid="ignore"):
                 for w, b, k in zip(self._W, self._B, self._keys):
-                    W.append(_frozen(w - lr * v[k[7]]))
-                    B.append(_frozen(b - lr * v[k[8]]))
+                    W.append(_frozen(SGD_UPDATE.forward(w, trace[k.dW], lr)))
+                    B.append(_frozen(SGD_UPDATE.forward(b, trace[k.dB], lr)))
         self._W, self._B = W, B
         self._version = object()
 

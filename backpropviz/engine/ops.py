@@ -1,15 +1,23 @@
 """The operations of the chain rule, each defined once.
 
-An ``Op`` owns everything a lesson needs about one operation: how it computes
-(``forward``), its local derivative with respect to each input (``local``), how
-a teacher writes it (``latex`` and ``text``, with ``{a}``, ``{b}`` for the
-inputs) and its label on a graph node. The chain rule through an op is then
-always the same line: gradient of an input = upstream gradient x local
+Every operation owns everything a lesson needs about it: how it computes
+(``forward``), its local derivative or backward pass, how a teacher writes it
+(LaTeX and plain text) and its label on a graph node. The chain rule through an
+op is always the same line: gradient of an input = upstream gradient x local
 derivative, summed over every use of the input.
 
-``SCALAR_OPS`` holds the operations of lesson 00's scalar expressions
-(``bpv.Value``); the activations are the MLP's own ``Activation`` objects, so a
-``tanh`` in a scalar graph and in a layer are one definition.
+The table:
+
+* ``LINEAR``: a layer's ``Z = H_prev @ W.T + B`` and its three backward steps;
+* the activations (``activations.py``): ``forward``, ``forward_into``,
+  ``derivative`` and the elementwise chain-rule step;
+* the losses (``losses.py``): ``forward``, ``grad``, ``batch_forward``;
+* ``SGD_UPDATE``: ``W - lr * dL/dW``;
+* ``SCALAR_OPS``: lesson 00's scalar operations for ``bpv.Value``, the
+  activations among them being the very same objects a layer uses.
+
+The MLP's trace, the decision-boundary grid and the loss landscape all compute
+through these definitions; the step formulas are filled in from them.
 """
 
 from __future__ import annotations
@@ -21,6 +29,74 @@ from typing import Callable
 import numpy as np
 
 from .activations import Activation, ReLU, Sigmoid, Tanh
+
+
+def fill(pattern: str, **names: str) -> str:
+    """``pattern`` with each ``{name}`` replaced (other braces, LaTeX's, left alone)."""
+    for key, value in names.items():
+        pattern = pattern.replace("{" + key + "}", value)
+    return pattern
+
+
+class Linear:
+    """``Z = H_prev @ W.T + B``, PyTorch's ``nn.Linear``: W is (out, in), B is (out,).
+
+    Backward, from the upstream dL/dZ: dL/dH_prev = dL/dZ @ W (the forward used
+    W.T, so the gradient goes back through W), dL/dW = dL/dZ.T @ H_prev (a sum of
+    one outer product per row), dL/dB = dL/dZ summed over the rows.
+    """
+
+    name = "linear"
+    label = "@ Wᵀ + B"
+    latex = r"{z} = {prev}\,{w}^\top + {b}"
+    text = "{z} = {prev} @ {w}.T + {b}"
+    input_latex, input_text = r"{dh} = {dz}\,{w}", "{dh} = {dz} @ {w}"
+    weight_latex, weight_text = r"{dw} = \left({dz}\right)^\top {prev}", "{dw} = {dz}.T @ {prev}"
+    bias_latex, bias_text = r"{db} = \sum_{n} {dz}", "{db} = sum of {dz} over rows"
+
+    @staticmethod
+    def shape(prev: tuple[int, ...], weight: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of Z from those of H_prev (rows, in) and W (out, in)."""
+        if prev[-1] != weight[-1]:
+            raise ValueError(f"H_prev @ W.T needs H_prev's columns ({prev[-1]}) to equal "
+                             f"W's inputs ({weight[-1]}): shapes {prev} and {weight}")
+        return (*prev[:-1], weight[-2])
+
+    @staticmethod
+    def forward(H: np.ndarray, W: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Z for rows H (rows, in); W may also be a stack (G, out, in) with B (G, out),
+        one net per leading index (the loss landscape's grid of nets); ``out``
+        receives Z when given (a reused buffer)."""
+        if W.ndim == 3:
+            Z = np.matmul(H, np.swapaxes(W, 1, 2))
+            Z += B[:, None, :]
+            return Z
+        Z = H @ W.T if out is None else np.matmul(H, W.T, out=out)
+        Z += B
+        return Z
+
+    @staticmethod
+    def backward(dZ: np.ndarray, H_prev: np.ndarray, W: np.ndarray,
+                 need_input: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        """(dL/dH_prev or None, dL/dW, dL/dB) from the upstream dL/dZ."""
+        return (dZ @ W if need_input else None), dZ.T @ H_prev, dZ.sum(axis=0)
+
+
+class SGDUpdate:
+    """Plain SGD on one parameter: ``P' = P - lr * dL/dP``."""
+
+    name = "sgd"
+    label = "− lr·"
+    latex = r"{p}' = {p} - \eta\,{g}"
+    text = "new {p} = {p} − lr·{g}"
+
+    @staticmethod
+    def forward(P: np.ndarray, G: np.ndarray, lr: float) -> np.ndarray:
+        return P - lr * G
+
+
+LINEAR = Linear()
+SGD_UPDATE = SGDUpdate()
 
 
 @dataclass(frozen=True)

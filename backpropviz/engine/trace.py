@@ -26,6 +26,7 @@ import numpy as np
 
 from .activations import Activation
 from .losses import Loss
+from .ops import LINEAR, SGD_UPDATE, fill
 
 PHASES = ("forward", "loss", "backward", "update")
 
@@ -125,67 +126,69 @@ def _tex(key: str) -> str:
 def build_schema(
     sizes: tuple[int, ...], activations: tuple[Activation, ...], loss: Loss, with_update: bool
 ) -> tuple[StepSpec, ...]:
-    """The ordered steps of one training step of an MLP with these layers."""
+    """The ordered steps of one training step of an MLP with these layers.
+
+    Every formula comes from the op that computes the step (``ops.LINEAR``, the
+    activation, the loss, ``ops.SGD_UPDATE``); this only puts the names in.
+    """
     n = len(sizes) - 1
     steps: list[StepSpec] = []
 
-    def add(**kw: Any) -> None:
-        steps.append(StepSpec(index=len(steps), **kw))
+    def add(latex: str, text: str, names: dict[str, str], **kw: Any) -> None:
+        tex = {k: _tex(v) for k, v in names.items()}
+        steps.append(StepSpec(index=len(steps), latex=fill(latex, **tex),
+                              text=fill(text, **names), **kw))
 
     for l in range(1, n + 1):
         prev = "X" if l == 1 else f"H{l - 1}"
         z, h, w, b = f"Z{l}", f"H{l}", f"W{l}", f"B{l}"
-        add(name=z, phase="forward", layer=l, op="linear", operands=(prev, w, b),
-            latex=rf"{_tex(z)} = {_tex(prev)}\,{_tex(w)}^\top + {_tex(b)}",
-            text=f"{z} = {prev} @ {w}.T + {b}")
+        add(LINEAR.latex, LINEAR.text, dict(z=z, prev=prev, w=w, b=b),
+            name=z, phase="forward", layer=l, op="linear", operands=(prev, w, b))
         f = activations[l - 1]
-        add(name=h, phase="forward", layer=l, op="activation", operands=(z,),
-            latex=f"{_tex(h)} = " + f.latex.replace("{z}", _tex(z)),
-            text=f"{h} = " + f.text.replace("{z}", z))
+        add("{h} = " + f.latex, "{h} = " + f.text, dict(h=h, z=z),
+            name=h, phase="forward", layer=l, op="activation", operands=(z,))
     out = f"H{n}"
-    add(name="loss", phase="loss", layer=None, op="loss", operands=(out, "Y"),
-        latex=loss.latex.replace("{h}", _tex(out)), text=loss.text.replace("{h}", out))
+    add(loss.latex, loss.text, dict(h=out),
+        name="loss", phase="loss", layer=None, op="loss", operands=(out, "Y"))
 
     for l in range(n, 0, -1):
-        h, z, w = f"H{l}", f"Z{l}", f"W{l}"
+        h, z = f"H{l}", f"Z{l}"
         dh, dz, local = f"dL/d{h}", f"dL/d{z}", f"d{h}/d{z}"
         if l == n:
             operands = (out, "Y", "P") if "P" in loss.extras else (out, "Y")
-            add(name=dh, phase="backward", layer=l, op="loss_grad", operands=operands,
-                latex=loss.grad_latex.replace("{h}", _tex(out)),
-                text=loss.grad_text.replace("{h}", out))
+            add(loss.grad_latex, loss.grad_text, dict(h=out),
+                name=dh, phase="backward", layer=l, op="loss_grad", operands=operands)
         else:
-            up = f"dL/dZ{l + 1}"
-            wn = f"W{l + 1}"
-            add(name=dh, phase="backward", layer=l, op="matmul", operands=(up, wn),
-                local=wn, upstream=up,
-                latex=rf"{_tex(dh)} = {_tex(up)}\,{_tex(wn)}",
-                text=f"{dh} = {up} @ {wn}")
+            up, wn = f"dL/dZ{l + 1}", f"W{l + 1}"
+            add(LINEAR.input_latex, LINEAR.input_text, dict(dh=dh, dz=up, w=wn),
+                name=dh, phase="backward", layer=l, op="matmul", operands=(up, wn),
+                local=wn, upstream=up)
         f = activations[l - 1]
-        fprime = f.derivative_latex.replace("{z}", _tex(z))
-        add(name=dz, phase="backward", layer=l, op="hadamard", operands=(dh, local),
-            local=local, upstream=dh,
-            latex=rf"{_tex(dz)} = {_tex(dh)} \odot f'({_tex(z)}),\quad f'({_tex(z)}) = {fprime}",
-            text=f"{dz} = {dh} ⊙ f'({z}),  f'({z}) = " + f.derivative_text.replace("{z}", z))
+        names = dict(dz=dz, dh=dh, z=z)
+        steps.append(StepSpec(
+            index=len(steps), name=dz, phase="backward", layer=l, op="hadamard",
+            operands=(dh, local), local=local, upstream=dh,
+            latex=fill(f.backward_latex, fprime=fill(f.derivative_latex, z=_tex(z)),
+                       **{k: _tex(v) for k, v in names.items()}),
+            text=fill(f.backward_text, fprime=fill(f.derivative_text, z=z), **names)))
     for l in range(n, 0, -1):
         prev = "X" if l == 1 else f"H{l - 1}"
         dz, dw, db = f"dL/dZ{l}", f"dL/dW{l}", f"dL/dB{l}"
-        add(name=dw, phase="backward", layer=l, op="outer", operands=(dz, prev),
-            local=prev, upstream=dz, param=param_name(l, "W"),
-            latex=rf"{_tex(dw)} = \left({_tex(dz)}\right)^\top {_tex(prev)}",
-            text=f"{dw} = {dz}.T @ {prev}")
-        add(name=db, phase="backward", layer=l, op="sum", operands=(dz,),
-            upstream=dz, param=param_name(l, "B"),
-            latex=rf"{_tex(db)} = \sum_{{n}} {_tex(dz)}",
-            text=f"{db} = sum of {dz} over rows")
+        add(LINEAR.weight_latex, LINEAR.weight_text, dict(dw=dw, dz=dz, prev=prev),
+            name=dw, phase="backward", layer=l, op="outer", operands=(dz, prev),
+            local=prev, upstream=dz, param=param_name(l, "W"))
+        add(LINEAR.bias_latex, LINEAR.bias_text, dict(db=db, dz=dz),
+            name=db, phase="backward", layer=l, op="sum", operands=(dz,),
+            upstream=dz, param=param_name(l, "B"))
     if with_update:
         for l in range(1, n + 1):
             for kind in "WB":
                 p, g = f"{kind}{l}", f"dL/d{kind}{l}"
-                add(name=f"new {p}", phase="update", layer=l, op="sgd", operands=(p, g),
-                    param=param_name(l, kind),
-                    latex=rf"{_tex(p)}' = {_tex(p)} - \eta\,{_tex(g)}",
-                    text=f"new {p} = {p} − lr·{g}")
+                steps.append(StepSpec(
+                    index=len(steps), name=f"new {p}", phase="update", layer=l, op="sgd",
+                    operands=(p, g), param=param_name(l, kind),
+                    latex=fill(SGD_UPDATE.latex, p=_tex(p), g=_tex(g)),
+                    text=fill(SGD_UPDATE.text, p=p, g=g)))
     return tuple(steps)
 
 
@@ -233,6 +236,11 @@ class Trace(Mapping):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    @property
+    def version(self) -> object:
+        """Which parameters of its net this trace was made from (``MLP.sgd_step`` checks it)."""
+        return self._version
 
     @property
     def loss(self) -> float:
