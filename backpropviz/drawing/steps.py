@@ -36,11 +36,6 @@ _LOSS_GRAD_TEMPLATES: dict[str, list[Any]] = {
 
 ROLE_NAMES = {"upstream": "upstream gradient", "local": "local derivative"}
 
-#: What each loss's mean runs over: every entry of Y (rows × outputs), or its rows
-#: (cross-entropy sums over the classes inside each row first).
-_MEAN_OVER = {"mse": "entries", "bce": "entries", "cross_entropy": "rows"}
-
-
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -52,9 +47,9 @@ def loss_count(trace: Trace) -> tuple[int, str]:
     output; ``(5, "N = 5 rows")`` for cross-entropy on 5 rows.
     """
     rows, outputs = trace["Y"].shape
-    if _MEAN_OVER[trace.loss_fn.name] == "rows":
-        return rows, f"N = {_count(rows, 'row', 'rows')}"
-    n = rows * outputs
+    n = trace.loss_fn.count(trace["Y"])  # the loss owns what its mean runs over
+    if trace.loss_fn.mean_over == "rows":
+        return n, f"N = {_count(rows, 'row', 'rows')}"
     return n, (f"N = {_count(n, 'entry', 'entries')} ({_count(rows, 'row', 'rows')} × "
                f"{_count(outputs, 'output', 'outputs')})")
 
