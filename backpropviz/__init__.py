@@ -27,12 +27,16 @@ __version__ = "0.1.0"
 
 _WIDGETS = ("Explorer", "ExplorerState", "ChainRuleStepper", "WeightSliders",
             "NetworkDiagram", "GradientDrilldown", "BoundaryPanel", "TrainingControls",
-            "DataControls", "ArchitectureControls", "LandscapePanel", "SaveLoadPanel")
+            "DataControls", "ArchitectureControls", "LandscapePanel", "SaveLoadPanel", "GraphView")
 
 
 def __getattr__(name: str):
     # The panels import ipywidgets; load them only when asked, so the engine
     # stays a pure-NumPy import.
+    if name == "ExplorerState":  # traitlets only, no widget library
+        from .state import ExplorerState
+
+        return ExplorerState
     if name in _WIDGETS:
         from . import widgets
 

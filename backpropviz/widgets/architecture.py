@@ -8,7 +8,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..engine import ACTIVATIONS, LeakyReLU
-from ._errors import ErrorArea, shows_errors
+from ._base import Panel
+from ._errors import shows_errors
 from .state import MAX_HIDDEN_LAYERS, MAX_WIDTH, ExplorerState
 
 ACT_NAMES = ["relu", "leaky_relu", "tanh", "sigmoid", "identity"]
@@ -17,18 +18,14 @@ LOSS_CHOICES = [("mean squared error", "mse"), ("binary cross-entropy", "bce"),
 OUTPUT_FOR_LOSS = {"bce": "sigmoid", "cross_entropy": "identity"}
 
 
-class ArchitectureControls(widgets.VBox):
+class ArchitectureControls(Panel, widgets.VBox):
     """The playground's net. The output layer's size follows the data and the loss
     (one unit, or one per class for softmax cross-entropy); choosing binary
     cross-entropy sets a Sigmoid output and softmax cross-entropy an Identity one.
     Rebuilding re-initialises the weights from the seed, reproducibly."""
 
     def __init__(self, state: ExplorerState) -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
-        self.state = state
-        self.error = ErrorArea()
-        self._syncing = False
+        self._attach(state)
         style = {"description_width": "9em"}
         self.layers = widgets.BoundedIntText(min=0, max=MAX_HIDDEN_LAYERS, description="hidden layers",
                                              style=style, layout=widgets.Layout(width="15em"))
@@ -59,8 +56,7 @@ class ArchitectureControls(widgets.VBox):
         """Show the state's net in the controls (without rebuilding it)."""
         net = self.state.net
         hidden = net.sizes[1:-1]
-        self._syncing = True
-        try:
+        with self.syncing():
             self.layers.value = len(hidden)
             for l in range(MAX_HIDDEN_LAYERS):
                 if l < len(hidden):
@@ -72,8 +68,6 @@ class ArchitectureControls(widgets.VBox):
             self.slope.value = slopes[0] if slopes else 0.01
             self.loss.value = self.state.loss
             self.seed.value = net.seed or 0
-        finally:
-            self._syncing = False
         self.summary.value = (f"<small>net {net.arch}: "
                               + ", ".join(repr(a) for a in net.activations) + "</small>")
 
@@ -97,19 +91,16 @@ class ArchitectureControls(widgets.VBox):
 
     @shows_errors("Changing the architecture")
     def _on_change(self, change: Any) -> None:
-        if not self._syncing:
+        if not self.is_syncing:
             self._rebuild()
 
     @shows_errors("Changing the loss")
     def _on_loss(self, change: dict) -> None:
-        if self._syncing:
+        if self.is_syncing:
             return
         if change["new"] in OUTPUT_FOR_LOSS:
-            self._syncing = True
-            try:
+            with self.syncing():
                 self.output_act.value = OUTPUT_FOR_LOSS[change["new"]]
-            finally:
-                self._syncing = False
         self._rebuild()
 
     @shows_errors("Updating the architecture panel")

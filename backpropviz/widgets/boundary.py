@@ -8,7 +8,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..drawing.boundary import BoundaryFrame, BoundaryPlot, data_limits, labels_of, unit_tiles
-from ._errors import ErrorArea, shows_errors
+from ._base import Panel
+from ._errors import shows_errors
 from ._static import panel_style
 from ._static import StaticFallback
 from .state import ExplorerState
@@ -31,7 +32,7 @@ def _class_targets(state: ExplorerState) -> bool:
         and (state.Y_test is None or np.all((state.Y_test == 0) | (state.Y_test == 1))))
 
 
-class BoundaryPanel(StaticFallback, widgets.VBox):
+class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
     """Where the net draws its line: the output over the input plane as a heatmap,
     the boundary (the 0.5 contour, or the edges between class regions), the rows
     coloured by label (training circles, test triangles), misclassified ones
@@ -42,11 +43,8 @@ class BoundaryPanel(StaticFallback, widgets.VBox):
 
     def __init__(self, state: ExplorerState, resolution: int = 100,
                  size: tuple[int, int] = (420, 400), image_format: str = "jpeg") -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
-        self.state = state
+        self._attach(state)
         self.resolution, self.size, self.image_format = resolution, size, image_format
-        self.error = ErrorArea()
         self.image = widgets.Image(format=image_format, layout=widgets.Layout(width=f"{size[0]}px"))
         self.summary = widgets.HTML()
         self.units = widgets.VBox()

@@ -7,7 +7,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from .. import datasets
-from ._errors import ErrorArea, shows_errors
+from ._base import Panel
+from ._errors import shows_errors
 from .state import ExplorerState
 
 CHOICES = [("XOR, the seed's 4 rows", "xor"), ("circle", "circle"), ("noisy XOR", "xor_quadrants"),
@@ -15,16 +16,13 @@ CHOICES = [("XOR, the seed's 4 rows", "xor"), ("circle", "circle"), ("noisy XOR"
            ("three blobs (3 classes)", "blobs")]
 
 
-class DataControls(widgets.VBox):
+class DataControls(Panel, widgets.VBox):
     """Pick a dataset; for generated ones the number of rows, the noise, the seed
     and the share held out for testing. Changing the data keeps the weights and
     starts the training counters over. ``your data`` stands for arrays you gave."""
 
     def __init__(self, state: ExplorerState) -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
-        self.state = state
-        self.error = ErrorArea()
+        self._attach(state)
         src = state.data_source or {}
         options = list(CHOICES) + ([("your data", "user")] if not src else [])
         name = src.get("name", "user") if src else "user"

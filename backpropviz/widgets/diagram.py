@@ -7,7 +7,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..drawing import network_svg, step_highlight
-from ._errors import ErrorArea, shows_errors
+from ._base import Panel, Syncing
+from ._errors import shows_errors
 from ._static import panel_style
 from ._static import StaticFallback
 from .state import ExplorerState
@@ -23,7 +24,7 @@ def sample_options(state: ExplorerState) -> list[tuple[str, int]]:
     return [(f"row {n}: x = ({fmt(X[n])}), y = {fmt(Y[n])}", n) for n in range(len(X))]
 
 
-class SampleMenu(widgets.Dropdown):
+class SampleMenu(Syncing, widgets.Dropdown):
     """A menu of the rows of X, bound both ways to ``state.sample``; its rows
     follow the data."""
 
@@ -31,22 +32,18 @@ class SampleMenu(widgets.Dropdown):
         super().__init__(description="sample", options=sample_options(state), value=state.sample,
                          layout=widgets.Layout(width="max-content"))
         self.state = state
-        self._syncing = False
         self._data = (state.X, state.Y)
         self.observe(self._on_menu, "value")
         state.observe(self._on_sample, "sample")
         state.observe(self._on_trace, "trace")
 
     def _set(self, **values: Any) -> None:
-        self._syncing = True
-        try:
+        with self.syncing():
             for name, value in values.items():
                 setattr(self, name, value)
-        finally:
-            self._syncing = False
 
     def _on_menu(self, change: dict) -> None:
-        if not self._syncing and change["new"] is not None and change["new"] != self.state.sample:
+        if not self.is_syncing and change["new"] is not None and change["new"] != self.state.sample:
             self.state.sample = change["new"]
 
     def _on_sample(self, change: dict) -> None:
@@ -59,16 +56,13 @@ class SampleMenu(widgets.Dropdown):
             self._set(options=sample_options(self.state), value=self.state.sample)
 
 
-class NetworkDiagram(StaticFallback, widgets.VBox):
+class NetworkDiagram(Panel, StaticFallback, widgets.VBox):
     """Inputs, hidden and output units and the loss; edges coloured by sign and
     sized by |w|; each unit's Z and H for the chosen sample; gradients on demand;
     the units and edges of the stepper's current step highlighted."""
 
     def __init__(self, state: ExplorerState, gradients: bool = False, highlight: bool = True) -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
-        self.state = state
-        self.error = ErrorArea()
+        self._attach(state)
         self.svg = widgets.HTML(layout=widgets.Layout(overflow="auto"))
         self.show_gradients = widgets.Checkbox(value=gradients, description="show gradients",
                                                indent=False, layout=widgets.Layout(width="auto"))

@@ -12,7 +12,8 @@ import numpy as np
 from ..engine import Trace
 from ..engine.paths import parse_entry, path_sum, sample_gradients
 from ..engine.trace import grad_key
-from ._errors import ErrorArea, shows_errors
+from ._base import Panel
+from ._errors import shows_errors
 from ._static import panel_style
 from .diagram import SampleMenu
 from .sliders import entry_label
@@ -105,27 +106,23 @@ def drilldown_html(state: ExplorerState, param: str, index: tuple[int, ...], bat
     )
 
 
-class GradientDrilldown(StaticFallback, widgets.VBox):
+class GradientDrilldown(Panel, StaticFallback, widgets.VBox):
     """Pick a parameter entry and a sample; see dL/dw as a sum over paths of
     products of local derivatives, or the batch gradient as the mean over samples."""
 
     def __init__(self, state: ExplorerState, param: str | None = None,
                  index: tuple[int, ...] | None = None) -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
+        self._attach(state)
         if (param is None) != (index is None):
             raise ValueError("param and index go together, such as ('layer1.weight', (0, 1)); "
                              f"give both or neither, got param={param!r}, index={index!r}")
         if param is not None:
             _, _, index = parse_entry(state.trace, param, tuple(index) if isinstance(index, list) else index)
-        self.state = state
-        self.error = ErrorArea()
         self.entry = widgets.Dropdown(description="parameter", layout=widgets.Layout(width="max-content"))
         self.sample = SampleMenu(state)
         self.mode = widgets.ToggleButtons(options=[("one sample", False), ("batch mean", True)],
                                           value=False, style={"button_width": "9em"})
         self.body = widgets.HTML()
-        self._menus_syncing = False
         # True while the entry is the panel's own choice (``default_entry``): a new
         # architecture then gets its own instructive entry; a chosen one is kept.
         self._auto = param is None
@@ -151,13 +148,10 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
                                               self.state.sample))
         else:
             keep = self.entry.value
-        self._menus_syncing = True
-        try:
+        with self.syncing():
             if list(self.entry.options) != options:
                 self.entry.options = options
             self.entry.value = keep
-        finally:
-            self._menus_syncing = False
 
     @shows_errors("Updating the drill-down")
     def _on_trace(self, change: dict) -> None:
@@ -167,13 +161,13 @@ class GradientDrilldown(StaticFallback, widgets.VBox):
 
     @shows_errors("Updating the drill-down")
     def _on_entry(self, change: dict) -> None:
-        if not self._menus_syncing:
+        if not self.is_syncing:
             self._auto = False
             self._draw()
 
     @shows_errors("Updating the drill-down")
     def _redraw(self, change: Any = None) -> None:
-        if not self._menus_syncing:
+        if not self.is_syncing:
             self._draw()
 
     @property

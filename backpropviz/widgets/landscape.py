@@ -10,12 +10,13 @@ import numpy as np
 
 from ..drawing.landscape import landscape_png, landscape_problem
 from ..engine.landscape import LossSlice, loss_slice
-from ._errors import ErrorArea, shows_errors
+from ._base import Panel
+from ._errors import shows_errors
 from .sliders import entry_label
 from .state import ExplorerState
 
 
-class LandscapePanel(widgets.VBox):
+class LandscapePanel(Panel, widgets.VBox):
     """Choose two parameters: a heatmap of the loss over a slice through the current
     weights (the others held fixed), the current point, the negative gradient as
     an arrow (downhill), and the path training took across the slice so far.
@@ -26,11 +27,8 @@ class LandscapePanel(widgets.VBox):
 
     def __init__(self, state: ExplorerState, resolution: int = 31, span: float = 1.0,
                  active: bool = True) -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
-        self.state = state
+        self._attach(state)
         self.resolution = resolution
-        self.error = ErrorArea()
         self.a = widgets.Dropdown(description="across")
         self.b = widgets.Dropdown(description="up")
         self.span = widgets.BoundedFloatText(value=span, min=0.01, max=20.0, step=0.1,
@@ -66,12 +64,9 @@ class LandscapePanel(widgets.VBox):
             labels = list(entries)
             a = self.a.value if self.a.value in entries else labels[0]
             b = self.b.value if self.b.value in entries and self.b.value != a else labels[min(1, len(labels) - 1)]
-            self._menus = True
-            try:
+            with self.syncing():
                 self.a.options, self.b.options = labels, labels
                 self.a.value, self.b.value = a, b
-            finally:
-                self._menus = False
 
     def trajectory(self) -> np.ndarray:
         """The two parameters' values at every step so far (undo history + now)."""
@@ -88,7 +83,7 @@ class LandscapePanel(widgets.VBox):
 
     @shows_errors("Drawing the loss landscape")
     def _redraw(self, change: Any = None) -> None:
-        if not getattr(self, "_menus", False):
+        if not self.is_syncing:
             self._draw()
 
     def _draw(self) -> None:

@@ -8,21 +8,19 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ._errors import ErrorArea, shows_errors
+from ._base import Panel
+from ._errors import shows_errors
 from .state import ExplorerState
 
 
-class SaveLoadPanel(widgets.VBox):
+class SaveLoadPanel(Panel, widgets.VBox):
     """Save to / load from a file beside the notebook, or load an uploaded file.
 
     Loading a malformed or hostile file says what is wrong and changes nothing.
     """
 
     def __init__(self, state: ExplorerState, path: str = "backpropviz-state.json") -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
-        self.state = state
-        self.error = ErrorArea()
+        self._attach(state)
         self.path = widgets.Text(value=path, description="file", layout=widgets.Layout(width="24em"))
         self.save_button = widgets.Button(description="Save", icon="save", layout=widgets.Layout(width="auto"))
         self.load_button = widgets.Button(description="Load", icon="folder-open", layout=widgets.Layout(width="auto"))

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..drawing import step_formula_latex, step_numbers_html, step_title
 from ..drawing.steps import count_line, shapes_line
-from ._errors import ErrorArea, shows_errors
+from ._base import Panel
+from ._errors import shows_errors
 from ._static import StaticFallback, panel_style
 from .state import ExplorerState
 
@@ -35,7 +36,7 @@ def parse_answer(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-class ChainRuleStepper(StaticFallback, widgets.VBox):
+class ChainRuleStepper(Panel, StaticFallback, widgets.VBox):
     """Prev / Next / Reset and a jump list over the trace's steps.
 
     Each step shows its title, its formula (LaTeX, re-typeset only when the step
@@ -49,11 +50,8 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
 
     def __init__(self, state: ExplorerState, quiz: bool = False,
                  rel_tol: float = 0.02, abs_tol: float = 5e-4) -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
-        self.state = state
+        self._attach(state)
         self.rel_tol, self.abs_tol = rel_tol, abs_tol
-        self.error = ErrorArea()
         self.title = widgets.HTML()
         self.formula = widgets.HTMLMath()
         self.numbers = widgets.HTML()
@@ -78,7 +76,6 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
         self.quiz_box = widgets.HBox([self.prompt, self.answer, self.check_button,
                                       self.reveal_button, self.verdict])
         self._revealed: set[int] = set()
-        self._menu_syncing = False
         self._shown_specs = None
         super().__init__([
             panel_style(),
@@ -171,7 +168,7 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
 
     @shows_errors("Jumping to a step")
     def _on_jump(self, change: dict) -> None:
-        if not self._menu_syncing and change["new"] is not None and change["new"] != self.state.step:
+        if not self.is_syncing and change["new"] is not None and change["new"] != self.state.step:
             self.state.step = change["new"]
 
     @shows_errors("Checking the answer")
@@ -213,15 +210,12 @@ class ChainRuleStepper(StaticFallback, widgets.VBox):
         state, trace = self.state, self.state.trace
         step = state.current_step
         total = trace.num_steps
-        self._menu_syncing = True
-        try:
+        with self.syncing():
             if trace.specs is not self._shown_specs:
                 self._shown_specs = trace.specs
                 self.jump.options = [(f"{s.index + 1}. {s.text}", s.index) for s in trace.steps]
             if self.jump.value != state.step:
                 self.jump.value = state.step
-        finally:
-            self._menu_syncing = False
         hide = self.hidden()
         mark = self.quiz_entry() if self.quiz else None
         self.title.value = f"<b>{html.escape(step_title(step, total))}</b>"
