@@ -10,10 +10,11 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 from ..engine.landscape import LossSlice
+from ..engine.trace import entry_name
 
 
 def _label(entry: tuple[str, tuple[int, ...]]) -> str:
-    return f"{entry[0]}[{','.join(map(str, entry[1]))}]"
+    return entry_name(*entry)
 
 
 def landscape_problem(s: LossSlice) -> str:

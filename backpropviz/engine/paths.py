@@ -17,7 +17,7 @@ from math import prod
 import numpy as np
 
 from ._checks import as_int, describe
-from .trace import Trace, _split_param
+from .trace import Trace, split_param, entry_name
 
 #: A net with more paths than this is summarised (see ``PathSum.paths``).
 MAX_PATHS = 256
@@ -62,14 +62,14 @@ class PathSum:
 
     @property
     def label(self) -> str:
-        return f"{self.param}[{','.join(map(str, self.index))}]"
+        return entry_name(self.param, self.index)
 
 
 def parse_entry(trace: Trace, param: str, index: tuple[int, ...] | int) -> tuple[int, str, tuple[int, ...]]:
     """Check ``param`` and ``index`` against the trace's net; returns (layer, kind, index)."""
     if not isinstance(param, str):
         raise TypeError(f"param must be a parameter name such as 'layer1.weight', got {describe(param)}")
-    layer, kind = _split_param(param)
+    layer, kind = split_param(param)
     if not 1 <= layer <= trace.num_layers:
         raise ValueError(
             f"param must name a layer from 1 to {trace.num_layers}, got {param!r}"
@@ -122,7 +122,7 @@ def path_sum(trace: Trace, param: str, index: tuple[int, ...] | int, sample: int
     total = float(sample_gradients(trace, param, index)[n])
 
     def sub(name: str, *idx: int) -> str:
-        return f"{name}[{','.join(map(str, idx))}]"
+        return entry_name(name, idx)
 
     first: list[Factor] = []
     z_name = f"Z{layer}"

@@ -36,19 +36,25 @@ def param_name(layer: int, kind: str) -> str:
     return f"layer{layer}.{'weight' if kind == 'W' else 'bias'}"
 
 
+def entry_name(name: str, index: tuple[int, ...] = ()) -> str:
+    """One entry of a named array: ``entry_name("layer1.weight", (0, 1)) == "layer1.weight[0,1]"``
+    (the name alone for a scalar)."""
+    return f"{name}[{','.join(map(str, index))}]" if len(index) else name
+
+
 def grad_key(name: str) -> str:
     """The trace key of a parameter's gradient: ``"layer1.weight" -> "dL/dW1"``."""
-    layer, kind = _split_param(name)
+    layer, kind = split_param(name)
     return f"dL/d{'W' if kind == 'weight' else 'B'}{layer}"
 
 
 def value_key(name: str) -> str:
     """The trace key of a parameter's value: ``"layer1.weight" -> "W1"``."""
-    layer, kind = _split_param(name)
+    layer, kind = split_param(name)
     return f"{'W' if kind == 'weight' else 'B'}{layer}"
 
 
-def _split_param(name: str) -> tuple[int, str]:
+def split_param(name: str) -> tuple[int, str]:
     head, _, kind = name.partition(".")
     if not head.startswith("layer") or not head[5:].isdigit() or kind not in ("weight", "bias"):
         raise ValueError(

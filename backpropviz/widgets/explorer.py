@@ -7,6 +7,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..engine import MLP
+from ..engine._checks import describe
 from ._static import StaticFallback
 from .architecture import ArchitectureControls
 from .boundary import BoundaryPanel
@@ -46,7 +47,7 @@ class Explorer(StaticFallback, widgets.VBox):
             state = ExplorerState(net, X, Y, loss=loss, lr=lr, X_test=X_test, Y_test=Y_test,
                                   batch_size=batch_size)
         elif not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
+            raise TypeError(f"state must be an ExplorerState, got {describe(state)}")
         self.state = state
         # Panels redraw in the order they were built; the boundary picture is the
         # heaviest thing the browser must decode, so its message goes out first.
@@ -74,10 +75,7 @@ class Explorer(StaticFallback, widgets.VBox):
 
     def _on_section(self, change: dict) -> None:
         # The landscape costs a batch of forward passes: draw it only while open.
-        try:
-            self.landscape.active = change["new"] == SECTIONS.index("Loss landscape")
-        except Exception as exc:
-            self.landscape.error.show(exc, "Drawing the loss landscape")
+        self.landscape.show_while(change["new"] == SECTIONS.index("Loss landscape"))
 
     def static_html(self) -> str:
         return (self.training.static_html() + self.stepper.static_html()

@@ -57,6 +57,11 @@ class LandscapePanel(Panel, widgets.VBox):
         if self._active:
             self._draw()
 
+    @shows_errors("Drawing the loss landscape")
+    def show_while(self, visible: bool) -> None:
+        """Draw while ``visible`` (its section open); an error is shown in the panel."""
+        self.active = visible
+
     def _sync_menus(self) -> None:
         entries = {entry_label(n, i): (n, i) for n, i in self.state.parameter_entries()}
         if entries != self._entries:

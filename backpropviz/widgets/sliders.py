@@ -8,6 +8,8 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..engine.trace import entry_name
+
 from ._errors import ErrorArea, shows_errors
 from ._static import panel_style
 from ._static import StaticFallback
@@ -20,7 +22,7 @@ ROW = 30
 
 def entry_label(name: str, index: tuple[int, ...]) -> str:
     """``layer1.weight[0,1]``, ``layer2.bias[0]``: PyTorch's name and index."""
-    return f"{name}[{','.join(map(str, index))}]"
+    return entry_name(name, index)
 
 
 def gradient_html(g: float, value: float = 0.0) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..drawing import step_formula_latex, step_numbers_html, step_title
 from ..drawing.steps import count_line, shapes_line
+from ..engine.trace import entry_name
 from ._base import Panel
 from ._errors import shows_errors
 from ._static import StaticFallback, panel_style
@@ -123,7 +124,7 @@ class ChainRuleStepper(Panel, StaticFallback, widgets.VBox):
     def _entry_label(self) -> str:
         entry = self.quiz_entry()
         name = self.state.current_step.name
-        return f"{name}[{','.join(map(str, entry))}]" if entry else name
+        return entry_name(name, entry)
 
     def check(self, text: str) -> bool | None:
         """Judge a typed answer: True right, False wrong, None not a number."""
