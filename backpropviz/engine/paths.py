@@ -156,3 +156,28 @@ def path_sum(trace: Trace, param: str, index: tuple[int, ...] | int, sample: int
                 float(trace[f"dL/dH{L}"][n, k_out] * rows), "loss"))
             paths.append(Path(units, tuple(factors)))
     return PathSum(param, index, n, tuple(paths), num_paths, total)
+
+
+def default_entry(trace: Trace, entries: list[tuple[str, tuple[int, ...]]],
+                  sample: int) -> tuple[str, tuple[int, ...]]:
+    """An instructive entry to open on, among ``entries`` (name, index).
+
+    Entries with the most paths to the loss come first (on a 2-2-2-1 net a
+    layer-1 weight has two, so its gradient is a real sum), then earlier layers
+    (longer paths), then weights before biases. The first of them whose gradient
+    for ``sample`` is not 0 is chosen (a layer-1 weight is 0 on a row whose input
+    is 0), or the first of them if every one is 0.
+    """
+    sizes = trace.sizes
+
+    def rank(item: tuple[int, tuple[str, tuple[int, ...]]]) -> tuple[int, int, bool, int]:
+        position, (name, _) = item
+        layer = int(name[5:name.index(".")])
+        return (-prod(sizes[layer + 1:]), layer, not name.endswith("weight"), position)
+
+    ranked = [entry for _, entry in sorted(enumerate(entries), key=rank)]
+    for name, index in ranked:
+        g = sample_gradients(trace, name, index)[sample]
+        if np.isfinite(g) and g != 0:
+            return name, index
+    return ranked[0]

@@ -2,108 +2,20 @@
 
 from __future__ import annotations
 
-import html
-from math import prod
 from typing import Any
 
 import ipywidgets as widgets
-import numpy as np
 
-from ..engine import Trace
-from ..engine.paths import parse_entry, path_sum, sample_gradients
-from ..engine.trace import grad_key
+from ..drawing.drilldown import drilldown_html
+from ..engine.paths import default_entry, parse_entry
 from ._base import Panel
 from ._errors import shows_errors
-from ._static import panel_style
+from ._static import StaticFallback, panel_style
 from .diagram import SampleMenu
 from .sliders import entry_label
-from ._static import StaticFallback
 from .state import ExplorerState
 
-_MAX_SHOWN = 16  # paths listed one by one; the rest are summed in one line
-
-
-def _f(x: float) -> str:
-    return f"{x:.6g}".replace("-", "−")
-
-
-def _mean(values: np.ndarray) -> float:
-    with np.errstate(all="ignore"):  # inf/NaN after a divergence are shown as they are
-        return float(np.mean(values))
-
-
-def default_entry(trace: Trace, entries: list[tuple[str, tuple[int, ...]]],
-                  sample: int) -> tuple[str, tuple[int, ...]]:
-    """An instructive entry to open on, among ``entries`` (name, index).
-
-    Entries with the most paths to the loss come first (on a 2-2-2-1 net a
-    layer-1 weight has two, so its gradient is a real sum), then earlier layers
-    (longer paths), then weights before biases. The first of them whose gradient
-    for ``sample`` is not 0 is chosen (a layer-1 weight is 0 on a row whose input
-    is 0), or the first of them if every one is 0.
-    """
-    sizes = trace.sizes
-
-    def rank(item: tuple[int, tuple[str, tuple[int, ...]]]) -> tuple[int, int, bool, int]:
-        position, (name, _) = item
-        layer = int(name[5:name.index(".")])
-        return (-prod(sizes[layer + 1:]), layer, not name.endswith("weight"), position)
-
-    ranked = [entry for _, entry in sorted(enumerate(entries), key=rank)]
-    for name, index in ranked:
-        g = sample_gradients(trace, name, index)[sample]
-        if np.isfinite(g) and g != 0:
-            return name, index
-    return ranked[0]
-
-
-def drilldown_html(state: ExplorerState, param: str, index: tuple[int, ...], batch: bool) -> str:
-    """The chain rule for one entry, for state.sample (``batch=False``) or the batch mean."""
-    trace = state.trace
-    label = html.escape(entry_label(param, index))
-    if batch:
-        per = sample_gradients(trace, param, index)
-        exact = float(trace[grad_key(param)][index])
-        rows = "".join(
-            f"<tr><td>row {n}</td><td style='text-align:right;font-family:monospace'>{_f(g)}</td></tr>"
-            for n, g in enumerate(per[:50]))
-        more = f"<tr><td colspan=2>… {len(per) - 50} more rows</td></tr>" if len(per) > 50 else ""
-        return (
-            f"<div><b>dL/d{label}</b> over the batch is the mean of every sample's own gradient "
-            f"dL<sub>n</sub>/d{label} (the loss is the mean of the samples' losses):</div>"
-            f"<table>{rows}{more}</table>"
-            f"<div style='font-family:monospace'>mean = {_f(_mean(per))} "
-            f"= {html.escape(grad_key(param))}{list(index)} in the trace ({_f(exact)})</div>"
-        )
-    ps = path_sum(trace, param, index, state.sample)
-    n = ps.sample
-    lines = []
-    for path in ps.paths[:_MAX_SHOWN]:
-        via = " → ".join(f"unit {u}" for u in path.units)
-        rows = []
-        for f in path.factors:
-            symbol, _, meaning = f.label.partition(" = ")
-            rows.append(
-                f"<tr><td>{'×' if rows else ''}</td><td><code>{html.escape(symbol)}</code></td>"
-                f"<td><code>{html.escape(meaning)}</code></td>"
-                f"<td style='text-align:right'><code>{_f(f.value)}</code></td></tr>")
-        rows.append(f"<tr><td>=</td><td colspan=2>this path</td>"
-                    f"<td style='text-align:right'><code><b>{_f(path.product)}</b></code></td></tr>")
-        lines.append(f"<li>via {via}:<table class='bpv-path'>{''.join(rows)}</table></li>")
-    rest = ps.paths[_MAX_SHOWN:]
-    if rest:
-        lines.append(f"<li>… and {len(rest)} more paths, adding up to "
-                     f"{_f(sum(p.product for p in rest))}</li>")
-    if not ps.paths:
-        lines.append(f"<li>{ps.num_paths} paths: too many to list; their sum is below.</li>")
-    paths_word = "path" if ps.num_paths == 1 else "paths"
-    return (
-        f"<div>Sample {n}'s own loss L<sub>{n}</sub> depends on <b>{label}</b> along "
-        f"{ps.num_paths} {paths_word}; each contributes the product of the local derivatives "
-        f"on it:</div><ol>{''.join(lines)}</ol>"
-        f"<div style='font-family:monospace'>dL<sub>{n}</sub>/d{label} = sum of the paths = "
-        f"<b>{_f(ps.total)}</b></div>"
-    )
+__all__ = ["GradientDrilldown", "default_entry", "drilldown_html"]
 
 
 class GradientDrilldown(Panel, StaticFallback, widgets.VBox):
@@ -177,7 +89,8 @@ class GradientDrilldown(Panel, StaticFallback, widgets.VBox):
 
     def _draw(self) -> None:
         param, index = self.selected
-        self.body.value = drilldown_html(self.state, param, index, self.mode.value)
+        self.body.value = drilldown_html(self.state.trace, param, index, self.state.sample,
+                                         self.mode.value)
 
     def static_html(self) -> str:
         return self.body.value
