@@ -525,9 +525,7 @@ class ExplorerState(HasTraits):
 
     def load(self, path: str) -> None:
         """Read a file written by ``save`` (see ``load_json``)."""
-        with open(path, "rb") as f:
-            text = f.read(serialize.MAX_TEXT + 1)
-        self.load_json(text)
+        self.load_json(serialize.read_text(path))
 
     def _outputs_for(self, loss: str) -> int:
         """Output units a loss needs for these targets: one per class for cross-entropy."""

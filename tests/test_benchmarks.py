@@ -40,3 +40,39 @@ def test_slider_benchmark_runs_and_reports(capsys):
     assert slider_bench.main(["--moves", "20"]) == 0
     out = capsys.readouterr().out
     assert "backpropviz" in out and "naive: rebuild all" in out and "messages" in out
+
+
+def test_curve_benchmark_runs_both_lengths_and_reports(capsys):
+    import curve as curve_bench
+
+    assert curve_bench.main(["--moves", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "after 10 steps (baseline)" in out and "after 1,000,000 steps" in out
+    assert "ratio of medians" in out
+
+
+def test_load_benchmark_runs_and_reports(capsys):
+    import load as load_bench
+
+    import backpropviz as bpv
+    from backpropviz.engine import serialize
+
+    # its stand-in for the largest file is a valid file, at its caps, that loads exactly
+    d = load_bench.largest_dict(max_text=2**20, rows=300, steps=2000, undo=40, batch_size=7)
+    text = serialize.dumps(d)
+    assert 0.9 * 2**20 < len(text) <= 2**20
+    state = bpv.ExplorerState(bpv.examples.seed_net(), *bpv.datasets.xor())
+    state.load_json(text)
+    assert (state.trainer.steps, len(state.trainer.history), len(state.X_test)) == (2000, 40, 300)
+    assert state.to_json() == text
+    v1 = load_bench.largest_v1_text(max_text=2**17, undo=30)
+    assert '"version":1' in v1 and 0.9 * 2**17 < len(v1) <= 2**17
+    state.load_json(v1)
+    assert load_bench.main(["--quick"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("baseline", "largest"))]
+    whats = [[w for w in r if w in ("ExplorerState.load", "serialize.loads")][0] for r in rows]
+    assert whats == ["ExplorerState.load", "serialize.loads"] * 3 and "all goals met" in out
+    at = [r.index(w) for r, w in zip(rows, whats)]
+    assert [r[i - 1] for r, i in zip(rows, at)][:4] == ["20", "20", "10,000", "10,000"]  # steps loaded
+    assert all(float(r[i + 1]) > 0 and float(r[i + 4]) > 0 for r, i in zip(rows, at))  # time, peak

@@ -1,33 +1,60 @@
 """A whole training session to JSON and back, bit for bit, and safely.
 
-Floats are written as ``float.hex`` strings (``"0x1.3333333333333p-2"``), so
-every weight, every loss on the curve and NaN/inf after a divergence come back
-exactly. Loading parses plain JSON only (no pickle, no eval), checks every
-field's type, shape and size before building anything, and raises
-``ValueError`` naming the first bad field; the caller's objects are untouched.
+Version 2 (written since this release) stores every array as
+
+    {"shape": [4, 2], "dtype": "<f8", "base64": "..."}
+
+its little-endian bytes in base64: weights, data, the loss curve and the
+inf/NaN of a diverged run come back exactly, and a million-step curve loads in
+a fraction of a second. The learning rate is a ``float.hex`` string. The undo
+history is stored by column: ``history.params["layer1.weight"]`` has shape
+(snapshots, 4, 2), and the shuffled row orders that snapshots share are stored
+once, in ``training.orders``, and referred to by index. Version 1 (the previous
+release) wrote every float as a ``float.hex`` string in a list; it is still
+read, up to ``MAX_TEXT_V1``.
+
+Loading parses plain JSON only (no pickle, no eval), checks every field's type
+and every array's declared shape against the limits of ``limits.py`` before
+decoding it, and raises ``BadState`` (a ``ValueError``) naming the first bad
+field. ``loads`` builds nothing shared, so a refused file changes nothing.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
-from typing import Any
+import os
+from typing import Any, Callable
 
 import numpy as np
 
 from .activations import ACTIVATIONS, get_activation
+from .limits import (MAX_DATA_ENTRIES, MAX_LAYERS, MAX_ROWS, MAX_STEPS, MAX_UNDO, MAX_UNITS,
+                     check_data_shape, check_sizes)
 from .losses import LOSSES
 from .mlp import MLP
-from .training import MAX_UNDO, Curve, Snapshot, Trainer
+from .training import Curve, Snapshot, Trainer
 
 FORMAT = "backpropviz"
-VERSION = 1
-#: Limits that keep a hostile file from exhausting memory.
-MAX_TEXT = 64 * 1024 * 1024
-MAX_LAYERS = 16
-MAX_UNITS = 1024
-MAX_ROWS = 200_000
-MAX_CURVE = 10_000_000
+VERSION = 2
+#: Largest file read, in bytes: room for a curve of MAX_STEPS + 1 points in all four
+#: series (43 MB in base64), a full undo history and data at the row cap. Parsing
+#: holds the text and its parsed strings, about twice the file (three times when
+#: given bytes, which json decodes to a str first), so the largest file loads in
+#: about 0.6 s of CPU and 140-170 MB; ``benchmarks/load.py`` measures it.
+MAX_TEXT = 56 * 2**20
+#: Largest version-1 file read. Every float is a hex string there, costing ~300 ns
+#: and ~120 bytes to parse and decode: 16 MiB load in about 0.2 s of CPU and 90 MB.
+MAX_TEXT_V1 = 16 * 2**20
+#: Commas (so JSON values) a file larger than MAX_TEXT_V1 may hold, counted before
+#: parsing, so that no file of many small values costs far more memory than its
+#: size: a version-2 file with a full undo history has about 10,000.
+MAX_ITEMS = 100_000
+CURVE_SERIES = ("train_loss", "train_acc", "test_loss", "test_acc")
+F8, I4 = "<f8", "<i4"
+_UINT128, _UINT32 = 2**128, 2**32
 
 
 class BadState(ValueError):
@@ -40,12 +67,15 @@ def _hex(x: float) -> str:
     return float(x).hex()
 
 
-def array_to_json(a: np.ndarray) -> dict:
-    a = np.asarray(a, dtype=np.float64)
-    return {"shape": list(a.shape), "hex": [_hex(v) for v in a.ravel()]}
+def array_to_json(a: np.ndarray, dtype: str = F8) -> dict:
+    """``{"shape", "dtype", "base64"}`` of ``a`` as little-endian ``dtype`` bytes."""
+    a = np.ascontiguousarray(a, dtype=dtype)
+    return {"shape": list(a.shape), "dtype": dtype,
+            "base64": base64.b64encode(a.tobytes()).decode("ascii")}
 
 
-def _rng_state(state: dict) -> dict:
+def rng_to_json(state: dict) -> dict:
+    """A NumPy PCG64 ``bit_generator.state`` with plain ints, JSON-ready."""
     return {"bit_generator": state["bit_generator"],
             "state": {"state": int(state["state"]["state"]), "inc": int(state["state"]["inc"])},
             "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
@@ -53,9 +83,26 @@ def _rng_state(state: dict) -> dict:
 
 def trainer_to_dict(trainer: Trainer, Y_raw: np.ndarray, Y_test_raw: np.ndarray | None,
                     initial: dict[str, np.ndarray], extra: dict | None = None) -> dict:
-    """Everything needed to continue this session exactly where it is."""
+    """Everything needed to continue this session exactly where it is (version 2)."""
     net = trainer.net
-    curve = trainer.curve
+    shapes = net.parameter_shapes()
+    orders: list[dict] = []
+    by_id: dict[int, int] = {}  # id of an order array -> its place in ``orders``
+    by_bytes: dict[bytes, int] = {}
+
+    def order_ref(order: np.ndarray | None) -> int | None:
+        # The snapshots of one epoch share its order: each distinct order is written once.
+        if order is None:
+            return None
+        if id(order) not in by_id:
+            raw = np.ascontiguousarray(order, dtype=I4).tobytes()
+            if raw not in by_bytes:
+                by_bytes[raw] = len(orders)
+                orders.append(array_to_json(order, I4))
+            by_id[id(order)] = by_bytes[raw]
+        return by_id[id(order)]
+
+    history = trainer.history
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -77,24 +124,51 @@ def trainer_to_dict(trainer: Trainer, Y_raw: np.ndarray, Y_test_raw: np.ndarray 
             "steps": trainer.steps,
             "epochs_done": trainer.epochs_done,
             "cursor": trainer.cursor,
-            "order": None if trainer.order is None else [int(i) for i in trainer.order],
-            "rng": _rng_state(trainer.rng.bit_generator.state),
-            "history": [
-                {"params": {k: array_to_json(v) for k, v in s.params.items()},
-                 "rng": _rng_state(s.rng_state), "cursor": s.cursor,
-                 "order": None if s.order is None else [int(i) for i in s.order],
-                 "epochs_done": s.epochs_done}
-                for s in trainer.history
-            ],
-            "curve": {name: [_hex(v) for v in getattr(curve, name)]
-                      for name in ("train_loss", "test_loss", "train_acc", "test_acc")},
+            "order": order_ref(trainer.order),
+            "rng": rng_to_json(trainer.rng.bit_generator.state),
+            "history": {
+                "length": len(history),
+                "params": {k: array_to_json(np.stack([s.params[k] for s in history])
+                                            if history else np.empty((0, *shape)))
+                           for k, shape in shapes.items()},
+                "rng": [rng_to_json(s.rng_state) for s in history],
+                "cursor": [s.cursor for s in history],
+                "order": [order_ref(s.order) for s in history],
+                "epochs_done": [s.epochs_done for s in history],
+            },
+            "orders": orders,
+            "curve": {name: array_to_json(getattr(trainer.curve, name)) for name in CURVE_SERIES},
         },
         "extra": extra or {},
     }
 
 
 def dumps(d: dict) -> str:
-    return json.dumps(d, separators=(",", ":"))
+    """The JSON text of ``trainer_to_dict``'s dict; refused if ``loads`` would refuse it."""
+    text = json.dumps(d, separators=(",", ":"))
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"the saved state must be at most {MAX_TEXT:,} bytes to be loaded again "
+                         f"(MAX_TEXT), got {len(text):,}: its undo history and loss curve are "
+                         "the large parts; Reset starts a new run")
+    return text
+
+
+def read_text(path: str) -> str:
+    """The text of a saved file, refused unread past ``MAX_TEXT`` bytes.
+
+    Returns a ``str`` and drops the bytes read, so that parsing it costs about
+    twice the file's size in memory (``json.loads`` of bytes costs three times).
+    """
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size  # 0 for a pipe: then read up to the cap
+        _check_size(size)
+        # read(n) allocates n bytes first: the file's size, not MAX_TEXT, for a small file
+        data = f.read(min(size or MAX_TEXT, MAX_TEXT) + 1)
+    _check_size(len(data))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadState(f"saved state: not valid JSON text ({exc})") from None
 
 
 # ---------------------------------------------------------------------- reading
@@ -115,6 +189,7 @@ def _get(d: Any, key: str, path: str) -> Any:
 
 
 def _int(v: Any, path: str, lo: int = 0, hi: int | None = None) -> int:
+    """A JSON whole number from ``lo`` to ``hi`` (both included); bools are refused."""
     if isinstance(v, bool) or not isinstance(v, int):
         raise _fail(path, "a whole number", v)
     if v < lo or (hi is not None and v > hi):
@@ -122,8 +197,15 @@ def _int(v: Any, path: str, lo: int = 0, hi: int | None = None) -> int:
     return v
 
 
+def _list(v: Any, path: str, length: int, what: str) -> list:
+    if not isinstance(v, list) or len(v) != length:
+        got = f"a list of {len(v)}" if isinstance(v, list) else v
+        raise _fail(path, f"a list of {length} {what}", got)
+    return v
+
+
 def _float(v: Any, path: str) -> float:
-    if not isinstance(v, str) or len(v) > 40:
+    if not isinstance(v, str):
         raise _fail(path, "a float written by float.hex", v)
     try:
         return float.fromhex(v)
@@ -131,162 +213,410 @@ def _float(v: Any, path: str) -> float:
         raise _fail(path, "a float written by float.hex", v) from None
 
 
-def array_from_json(v: Any, path: str, shape: tuple | None = None, ndim: int | None = None,
-                    max_size: int = MAX_ROWS * 16) -> np.ndarray:
-    if not isinstance(v, dict) or set(v) != {"shape", "hex"}:
-        raise _fail(path, 'an array {"shape": [...], "hex": [...]}', v)
-    dims = v["shape"]
-    if not isinstance(dims, list) or len(dims) > 2:
-        raise _fail(f"{path}.shape", "a list of at most 2 sizes", dims)
-    dims = tuple(_int(n, f"{path}.shape", 0, max_size) for n in dims)
-    if ndim is not None and len(dims) != ndim:
-        raise _fail(f"{path}.shape", f"{ndim} sizes", list(dims))
-    if shape is not None and dims != tuple(shape):
-        raise _fail(f"{path}.shape", str(list(shape)), list(dims))
-    size = math.prod(dims)
-    if size > max_size:
-        raise _fail(f"{path}.shape", f"at most {max_size} entries", list(dims))
-    values = v["hex"]
-    if not isinstance(values, list) or len(values) != size:
-        raise _fail(f"{path}.hex", f"a list of {size} floats", f"{type(values).__name__} of {len(values) if isinstance(values, list) else '?'}")
-    return np.array([_float(x, f"{path}.hex[{i}]") for i, x in enumerate(values)],
-                    dtype=np.float64).reshape(dims)
+def _hex_floats(values: list, path: str) -> np.ndarray:
+    """A version-1 list of ``float.hex`` strings as a float64 array."""
+    try:
+        return np.fromiter(map(float.fromhex, values), np.float64, count=len(values))
+    except (TypeError, ValueError, OverflowError):
+        for i, v in enumerate(values):
+            _float(v, f"{path}[{i}]")
+        raise
 
 
-def _rng(v: Any, path: str) -> dict:
+def _check_size(size: int) -> None:
+    if size > MAX_TEXT:
+        raise BadState(f"saved state: the file must be at most {MAX_TEXT:,} bytes "
+                       f"({MAX_TEXT // 2**20} MiB), got more")
+
+
+class _Reader:
+    """Decodes the arrays of one file (version 1 or 2), each after checking its
+    declared shape, so a claim of a huge array is refused before any allocation."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        self.seen_orders: dict[bytes, np.ndarray] = {}  # version 1: one array per distinct order
+        self.keys = {"shape", "dtype", "base64"} if version == 2 else {"shape", "hex"}
+        self.form = ('{"shape": [...], "dtype": "<f8", "base64": "..."}' if version == 2
+                     else '{"shape": [...], "hex": [...]}')
+
+    def dims(self, v: Any, path: str, ndims: tuple[int, ...]) -> tuple[int, ...]:
+        if not isinstance(v, dict) or set(v) != self.keys:
+            raise _fail(path, f"an array {self.form}", v)
+        dims = v["shape"]
+        if not isinstance(dims, list) or len(dims) not in ndims:
+            raise _fail(f"{path}.shape", f"a list of {' or '.join(map(str, ndims))} sizes", dims)
+        # every size is capped before they are multiplied, so no product is huge
+        return tuple(_int(s, f"{path}.shape[{i}]", 0, MAX_DATA_ENTRIES) for i, s in enumerate(dims))
+
+    def array(self, v: Any, path: str, *, shape: tuple[int, ...] | None = None,
+              ndims: tuple[int, ...] = (1,), check: Callable[[tuple[int, ...]], None] | None = None,
+              dtype: str = F8, why: str = "") -> np.ndarray:
+        """The array ``v`` of exactly ``shape`` (``why`` says why in an error), or of
+        ``ndims`` dimensions passing ``check`` (which raises ``ValueError``)."""
+        dims = self.dims(v, path, (len(shape),) if shape is not None else ndims)
+        if shape is not None and dims != tuple(shape):
+            raise _fail(f"{path}.shape", str(list(shape)) + why, list(dims))
+        if check is not None:
+            try:
+                check(dims)
+            except ValueError as exc:
+                raise BadState(f"saved state: {exc}") from None
+        if self.version == 1:
+            values = v["hex"]
+            size = math.prod(dims)
+            if not isinstance(values, list) or len(values) != size:
+                got = f"a list of {len(values)}" if isinstance(values, list) else values
+                raise _fail(f"{path}.hex", f"a list of {size} floats", got)
+            return _hex_floats(values, f"{path}.hex").reshape(dims)
+        if v["dtype"] != dtype:
+            raise _fail(f"{path}.dtype", repr(dtype), v["dtype"])
+        text = v["base64"]
+        nbytes = math.prod(dims) * np.dtype(dtype).itemsize
+        chars = 4 * -(-nbytes // 3)
+        if not isinstance(text, str) or len(text) != chars:
+            got = f"{len(text)} characters" if isinstance(text, str) else text
+            raise _fail(f"{path}.base64", f"{nbytes} bytes in base64 ({chars} characters)", got)
+        try:
+            # base64.b64decode(text, validate=True) without its copy of the text as bytes
+            raw = binascii.a2b_base64(text, strict_mode=True)
+        except ValueError:  # binascii.Error, or a non-ASCII character
+            raise _fail(f"{path}.base64", "base64 text (A-Z a-z 0-9 + / and = padding)",
+                        text) from None
+        if len(raw) != nbytes:
+            raise _fail(f"{path}.base64", f"{nbytes} bytes in base64", f"{len(raw)} bytes")
+        # Drop the text as soon as it is decoded: the peak stays near twice the file.
+        v["base64"] = None
+        out = np.frombuffer(raw, dtype=dtype).reshape(dims)
+        return out if out.dtype.isnative else out.astype(out.dtype.newbyteorder("="))
+
+    @staticmethod
+    def _ints(values: Any, path: str, dims: tuple[int, ...]) -> np.ndarray:
+        size = math.prod(dims)
+        if not isinstance(values, list) or len(values) != size or any(
+                isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < 2**31
+                for i in values):
+            raise _fail(path, f"a list of {size} whole numbers", values)
+        return np.array(values, dtype=np.int64).reshape(dims)
+
+    def params(self, v: Any, path: str, shapes: dict[str, tuple[int, ...]],
+               lead: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
+        """Every parameter, of ``lead + shape`` (``lead`` is (snapshots,) in a history)."""
+        if not isinstance(v, dict) or set(v) != set(shapes):
+            raise _fail(path, f"an object with exactly the keys {list(shapes)}",
+                        sorted(v) if isinstance(v, dict) else v)
+        return {k: self.array(v[k], f"{path}.{k}", shape=lead + shapes[k]) for k in shapes}
+
+    def order(self, v: Any, path: str, n: int, orders: list[np.ndarray]) -> np.ndarray | None:
+        """A shuffled order of the ``n`` rows: inline (version 1) or an index into ``orders``."""
+        if v is None:
+            return None
+        if self.version == 2:
+            if not orders:
+                raise _fail(path, "null (training.orders is empty)", v)
+            return orders[_int(v, path, 0, len(orders) - 1)]
+        if not isinstance(v, list) or len(v) != n:
+            raise _fail(path, f"null or a permutation of 0..{n - 1}", v)
+        order = self._ints(v, path, (n,))
+        # version 1 repeats the order in every snapshot of an epoch: they share one array
+        key = order.tobytes()
+        if key not in self.seen_orders:
+            self.seen_orders[key] = _permutation(order, path)
+        return self.seen_orders[key]
+
+
+def array_from_json(v: Any, path: str = "array", dtype: str = F8) -> np.ndarray:
+    """A version-2 array ``{"shape", "dtype", "base64"}`` (1 to 4 dimensions) as a
+    read-only NumPy array; ``BadState`` naming ``path`` if it is not one."""
+    return _Reader(2).array(dict(v) if isinstance(v, dict) else v, path, ndims=(1, 2, 3, 4),
+                            dtype=dtype)
+
+
+def _permutation(order: np.ndarray, path: str) -> np.ndarray:
+    """``order`` as int64 if it holds each of 0..n-1 once (n = its length), in O(n)."""
+    order = np.asarray(order, dtype=np.int64)
+    n = len(order)
+    if n and (order.min() < 0 or order.max() >= n):
+        raise _fail(path, f"a permutation of 0..{n - 1}", order.tolist()[:8])
+    seen = np.zeros(n, dtype=bool)
+    seen[order] = True
+    if not seen.all():  # n entries in 0..n-1 that miss one repeat another
+        raise _fail(path, f"a permutation of 0..{n - 1}", order.tolist()[:8])
+    return order
+
+
+def _rng(v: Any, path: str, probe: np.random.Generator) -> dict:
+    """A PCG64 state, every word in range, accepted by NumPy (tried on ``probe``)."""
     if _get(v, "bit_generator", path) != "PCG64":
-        raise _fail(f"{path}.bit_generator", "'PCG64'", v.get("bit_generator"))
+        raise _fail(f"{path}.bit_generator", "'PCG64'", v["bit_generator"])
     inner = _get(v, "state", path)
-    big = 2 ** 128
-    return {"bit_generator": "PCG64",
-            "state": {"state": _int(_get(inner, "state", f"{path}.state"), f"{path}.state.state", 0, big),
-                      "inc": _int(_get(inner, "inc", f"{path}.state"), f"{path}.state.inc", 0, big)},
-            "has_uint32": _int(_get(v, "has_uint32", path), f"{path}.has_uint32", 0, 1),
-            "uinteger": _int(_get(v, "uinteger", path), f"{path}.uinteger", 0, 2 ** 32)}
+    state = {"bit_generator": "PCG64",
+             "state": {"state": _int(_get(inner, "state", f"{path}.state"), f"{path}.state.state",
+                                     0, _UINT128 - 1),
+                       "inc": _int(_get(inner, "inc", f"{path}.state"), f"{path}.state.inc",
+                                   0, _UINT128 - 1)},
+             "has_uint32": _int(_get(v, "has_uint32", path), f"{path}.has_uint32", 0, 1),
+             "uinteger": _int(_get(v, "uinteger", path), f"{path}.uinteger", 0, _UINT32 - 1)}
+    try:
+        probe.bit_generator.state = state
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise BadState(f"saved state: {path} is not a state of NumPy's PCG64 generator "
+                       f"({exc})") from None
+    return state
 
 
-def _order(v: Any, path: str, n: int) -> np.ndarray | None:
-    if v is None:
-        return None
-    if not isinstance(v, list) or sorted(v) != list(range(n)) or any(isinstance(i, bool) for i in v):
-        raise _fail(path, f"null or a permutation of 0..{n - 1}", v)
-    return np.array(v, dtype=np.int64)
+def _finite(arr: np.ndarray, path: str, why: str) -> None:
+    if np.isfinite(arr).all():
+        return
+    index = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+    raise _fail(f"{path}[{', '.join(map(str, index))}]", f"a finite number ({why})",
+                float(arr[index]))
 
 
-def _params(v: Any, path: str, shapes: dict[str, tuple]) -> dict[str, np.ndarray]:
-    if not isinstance(v, dict) or set(v) != set(shapes):
-        raise _fail(path, f"an object with exactly the keys {list(shapes)}",
-                    sorted(v) if isinstance(v, dict) else v)
-    return {k: array_from_json(v[k], f"{path}.{k}", shape=shapes[k]) for k in shapes}
-
-
-def loads(text: str) -> dict:
-    """Parse and check a saved session; returns its parts, builds nothing shared."""
+def _parse(text: str | bytes | bytearray) -> Any:
     if not isinstance(text, (str, bytes, bytearray)):
-        raise TypeError(f"text must be the JSON text of a saved state, got {type(text).__name__}")
-    if len(text) > MAX_TEXT:
-        raise BadState(f"saved state: the file is larger than {MAX_TEXT // 2**20} MiB")
+        raise TypeError(f"text must be the JSON text of a saved state (str or bytes), "
+                        f"got {type(text).__name__}")
+    _check_size(len(text))
+    if len(text) > MAX_TEXT_V1:
+        # Counted before parsing: a file of many small values (a version-1 file, or a
+        # hostile one) would cost far more memory to parse than its size.
+        commas = text.count("," if isinstance(text, str) else b",")
+        if commas > MAX_ITEMS:
+            raise BadState(f"saved state: a file over {MAX_TEXT_V1 // 2**20} MiB must be version 2 "
+                           f"with at most {MAX_ITEMS:,} values, got {commas:,} (version-1 files, "
+                           f"which write every float as text, are read up to "
+                           f"{MAX_TEXT_V1 // 2**20} MiB)")
 
     def no_constants(name: str) -> None:
-        raise BadState(f"saved state: {name} is not allowed (floats are written as hex strings)")
+        raise BadState(f"saved state: {name} is not allowed (floats are stored exactly, in "
+                       "base64 or as float.hex strings)")
 
     try:
-        d = json.loads(text, parse_constant=no_constants)
-    except json.JSONDecodeError as exc:
+        return json.loads(text, parse_constant=no_constants)
+    except RecursionError:
+        raise BadState("saved state: the JSON is nested too deeply to be a saved state") from None
+    except BadState:
+        raise
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, an integer of 4300+ digits
         raise BadState(f"saved state: not valid JSON ({exc})") from None
-    if _get(d, "format", "state") != FORMAT:
-        raise _fail("format", repr(FORMAT), d.get("format"))
-    if _get(d, "version", "state") != VERSION:
-        raise _fail("version", str(VERSION), d.get("version"))
 
-    netd = _get(d, "net", "state")
+
+def _finite_number(v: Any) -> bool:
+    """A JSON number (not true or false) that is a finite float."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an int beyond float's range, such as 10**400
+        return False
+
+
+def _net(netd: Any) -> MLP:
     sizes = _get(netd, "sizes", "net")
     if not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS + 1:
-        raise _fail("net.sizes", f"a list of 2 to {MAX_LAYERS + 1} layer sizes", sizes)
+        raise _fail("net.sizes", f"a list of 2 to {MAX_LAYERS + 1} layer sizes (at most "
+                    f"{MAX_LAYERS} weight layers)",
+                    f"a list of {len(sizes)}" if isinstance(sizes, list) else sizes)
     sizes = [_int(s, f"net.sizes[{i}]", 1, MAX_UNITS) for i, s in enumerate(sizes)]
+    try:
+        check_sizes("net.sizes", tuple(sizes))  # the parameter count, before the MLP allocates
+    except ValueError as exc:
+        raise BadState(f"saved state: {exc}") from None
     acts = _get(netd, "activations", "net")
     if not isinstance(acts, list) or len(acts) != len(sizes) - 1:
         raise _fail("net.activations", f"a list of {len(sizes) - 1} activations", acts)
     activations = []
+    keys = {"name", "negative_slope"}
     for i, a in enumerate(acts):
-        if not isinstance(a, dict) or a.get("name") not in ACTIVATIONS or set(a) - {"name", "negative_slope"}:
-            raise _fail(f"net.activations[{i}]", f"an activation such as {{'name': 'tanh'}} ({sorted(ACTIVATIONS)})", a)
-        if "negative_slope" in a and (isinstance(a["negative_slope"], bool)
-                                       or not isinstance(a["negative_slope"], (int, float))
-                                       or not math.isfinite(a["negative_slope"])):
-            raise _fail(f"net.activations[{i}].negative_slope", "a finite number", a["negative_slope"])
-        activations.append(get_activation(a))
+        path = f"net.activations[{i}]"
+        name = a.get("name") if isinstance(a, dict) else None
+        if not isinstance(name, str) or name not in ACTIVATIONS or set(a) - keys:
+            raise _fail(path, f"an activation such as {{'name': 'tanh'}} ({sorted(ACTIVATIONS)})",
+                        a)
+        if "negative_slope" in a and not _finite_number(a["negative_slope"]):
+            raise _fail(f"{path}.negative_slope", "a finite number", a["negative_slope"])
+        try:
+            activations.append(get_activation(a, path))
+        except (ValueError, TypeError) as exc:
+            raise BadState(f"saved state: {exc}") from None
     seed = netd.get("seed")
     if seed is not None:
-        seed = _int(seed, "net.seed", 0, 2 ** 63)
-    net = MLP(sizes, activations, seed=0)
-    net.seed = seed
-    shapes = net.parameter_shapes()
-    params = _params(_get(d, "parameters", "state"), "parameters", shapes)
-    initial = _params(_get(d, "initial", "state"), "initial", shapes)
+        seed = _int(seed, "net.seed", 0, 2**63)
+    return MLP(sizes, activations, seed=seed)  # its weights are replaced by build_trainer
 
-    data = _get(d, "data", "state")
-    X = array_from_json(_get(data, "X", "data"), "data.X", ndim=2)
-    if X.shape[1] != sizes[0] or not 1 <= X.shape[0] <= MAX_ROWS:
-        raise _fail("data.X.shape", f"[rows, {sizes[0]}] with 1 to {MAX_ROWS} rows", list(X.shape))
-    Y = array_from_json(_get(data, "Y", "data"), "data.Y")
-    X_test = data.get("X_test")
-    Y_test = data.get("Y_test")
-    if (X_test is None) != (Y_test is None):
-        raise BadState("saved state: data.X_test and data.Y_test must both be null or both arrays")
-    if X_test is not None:
-        X_test = array_from_json(X_test, "data.X_test", ndim=2)
-        Y_test = array_from_json(Y_test, "data.Y_test")
+
+def _extra(v: Any) -> dict:
+    """The stepper's step and sample and the data's description; checked, as all else."""
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise _fail("extra", "an object", v)
+    unknown = sorted(set(v) - {"step", "sample", "data_source"})
+    if unknown:
+        raise _fail("extra", "an object with the keys step, sample and data_source", unknown)
+    out = {}
+    for key in ("step", "sample"):
+        if key in v:
+            out[key] = _int(v[key], f"extra.{key}")
+    source = v.get("data_source")
+    if source is not None:
+        if not isinstance(source, dict):
+            raise _fail("extra.data_source", "null or an object", source)
+        for key, value in source.items():
+            if not (value is None or isinstance(value, (str, bool, int))
+                    or (isinstance(value, float) and math.isfinite(value))):
+                raise _fail(f"extra.data_source.{key}",
+                            "a string, a whole or finite number, a bool or null", value)
+    out["data_source"] = source
+    return out
+
+
+def loads(text: str | bytes | bytearray) -> dict:
+    """Parse and check a saved session (version 1 or 2); returns its parts, builds nothing shared.
+
+    The parts: ``net`` (a new MLP), ``parameters``, ``initial`` (dicts of arrays),
+    ``X``, ``Y``, ``X_test``, ``Y_test``, ``loss``, ``lr``, ``batch_size``, ``seed``,
+    ``steps``, ``epochs_done``, ``cursor``, ``order``, ``rng`` (a PCG64 state),
+    ``history`` (a list of ``Snapshot``), ``curve`` (a ``Curve``) and ``extra``.
+    Raises ``BadState`` naming the first bad field.
+    """
+    d = _parse(text)
+    if _get(d, "format", "state") != FORMAT:
+        raise _fail("format", repr(FORMAT), d["format"])
+    version = _get(d, "version", "state")
+    if isinstance(version, bool) or not isinstance(version, int) or version not in (1, 2):
+        raise _fail("version", "1 or 2", version)
+    if version == 1 and len(text) > MAX_TEXT_V1:
+        raise BadState(f"saved state: a version-1 file must be at most {MAX_TEXT_V1 // 2**20} MiB "
+                       f"(save it again to write version 2), got {len(text):,} bytes")
+    read = _Reader(version)
+    extra = _extra(d.get("extra"))
+    net = _net(_get(d, "net", "state"))
+    shapes = net.parameter_shapes()
+    params = read.params(_get(d, "parameters", "state"), "parameters", shapes)
+    initial = read.params(_get(d, "initial", "state"), "initial", shapes)
+    for k, v in initial.items():
+        _finite(v, f"initial.{k}", "the starting weights")
+
+    X, Y, X_test, Y_test = _data(read, _get(d, "data", "state"), net.sizes[0])
 
     tr = _get(d, "training", "state")
     loss = _get(tr, "loss", "training")
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise _fail("training.loss", f"one of {sorted(LOSSES)}", loss)
     lr = _float(_get(tr, "lr", "training"), "training.lr")
     batch = tr.get("batch_size")
     if batch is not None:
         batch = _int(batch, "training.batch_size", 1, MAX_ROWS)
+    steps = _int(_get(tr, "steps", "training"), "training.steps", 0, MAX_STEPS)
     n = X.shape[0]
-    history_in = _get(tr, "history", "training")
-    if not isinstance(history_in, list) or len(history_in) > MAX_UNDO:
-        raise _fail("training.history", f"a list of at most {MAX_UNDO} steps", type(history_in).__name__)
-    curve_in = _get(tr, "curve", "training")
-    series = {}
-    for name in ("train_loss", "test_loss", "train_acc", "test_acc"):
-        values = _get(curve_in, name, "training.curve")
-        if not isinstance(values, list) or len(values) > MAX_CURVE:
-            raise _fail(f"training.curve.{name}", "a list of floats", type(values).__name__)
-        series[name] = [_float(v, f"training.curve.{name}[{i}]") for i, v in enumerate(values)]
-    try:
-        curve = Curve.from_arrays(series["train_loss"], series["train_acc"],
-                                  series["test_loss"], series["test_acc"])
-    except ValueError as exc:
-        raise BadState(f"saved state: training.curve: {exc}") from None
-    steps = _int(_get(tr, "steps", "training"), "training.steps")
-    if len(curve.train_loss) != steps + 1:
-        raise BadState(f"saved state: training.curve.train_loss must have steps + 1 = {steps + 1} "
-                       f"entries, got {len(curve.train_loss)}")
-    history = [
-        Snapshot(params=_params(_get(h, "params", f"training.history[{i}]"), f"training.history[{i}].params", shapes),
-                 rng_state=_rng(_get(h, "rng", f"training.history[{i}]"), f"training.history[{i}].rng"),
-                 cursor=_int(_get(h, "cursor", f"training.history[{i}]"), f"training.history[{i}].cursor", 0, n),
-                 order=_order(h.get("order"), f"training.history[{i}].order", n),
-                 epochs_done=_int(_get(h, "epochs_done", f"training.history[{i}]"), f"training.history[{i}].epochs_done"))
-        for i, h in enumerate(history_in)
-    ]
+    probe = np.random.default_rng(0)
+    orders: list[np.ndarray] = []
+    if version == 2:
+        orders_in = _get(tr, "orders", "training")
+        if not isinstance(orders_in, list) or len(orders_in) > MAX_UNDO + 1:
+            raise _fail("training.orders", f"a list of at most {MAX_UNDO + 1} orders", orders_in)
+        orders = [_permutation(read.array(o, f"training.orders[{i}]", shape=(n,), dtype=I4),
+                               f"training.orders[{i}]") for i, o in enumerate(orders_in)]
+    history = _history(read, _get(tr, "history", "training"), steps, n, shapes, orders, probe)
+    curve = _curve(read, _get(tr, "curve", "training"), steps, X_test is not None)
     return {
         "net": net, "parameters": params, "initial": initial,
         "X": X, "Y": Y, "X_test": X_test, "Y_test": Y_test,
         "loss": loss, "lr": lr, "batch_size": batch,
-        "seed": _int(_get(tr, "seed", "training"), "training.seed", 0, 2 ** 63),
+        "seed": _int(_get(tr, "seed", "training"), "training.seed", 0, 2**63),
         "steps": steps,
         "epochs_done": _int(_get(tr, "epochs_done", "training"), "training.epochs_done"),
-        "cursor": _int(_get(tr, "cursor", "training"), "training.cursor", 0, n),
-        "order": _order(tr.get("order"), "training.order", n),
-        "rng": _rng(_get(tr, "rng", "training"), "training.rng"),
+        "cursor": _int(_get(tr, "cursor", "training"), "training.cursor", 0, n - 1),
+        "order": read.order(tr.get("order"), "training.order", n, orders),
+        "rng": _rng(_get(tr, "rng", "training"), "training.rng", probe),
         "history": history, "curve": curve,
-        "extra": d.get("extra") if isinstance(d.get("extra"), dict) else {},
+        "extra": extra,
     }
+
+
+def _data(read: _Reader, data: Any, inputs: int) -> tuple:
+    """X, Y, X_test, Y_test (the test ones may be None), each shape checked against
+    the row and entry caps before it is decoded, and finite."""
+    def check(name: str, columns: int | None) -> Callable[[tuple[int, ...]], None]:
+        def checker(dims: tuple[int, ...]) -> None:
+            check_data_shape(name, dims)
+            if dims[0] < 1 or (columns is not None and dims[1] != columns):
+                want = f"[rows, {columns}]" if columns is not None else "[rows] or [rows, columns]"
+                raise ValueError(f"{name}.shape must be {want} with 1 to {MAX_ROWS:,} rows, "
+                                 f"got {list(dims)}")
+        return checker
+
+    def read_pair(x: Any, y: Any, suffix: str) -> tuple[np.ndarray, np.ndarray]:
+        X = read.array(x, f"data.X{suffix}", ndims=(2,), check=check(f"data.X{suffix}", inputs))
+        Y = read.array(y, f"data.Y{suffix}", ndims=(1, 2), check=check(f"data.Y{suffix}", None))
+        _finite(X, f"data.X{suffix}", "the data")
+        _finite(Y, f"data.Y{suffix}", "the data")
+        return X, Y
+
+    X, Y = read_pair(_get(data, "X", "data"), _get(data, "Y", "data"), "")
+    X_test, Y_test = data.get("X_test"), data.get("Y_test")
+    if (X_test is None) != (Y_test is None):
+        raise BadState("saved state: data.X_test and data.Y_test must both be null or both arrays")
+    if X_test is not None:
+        X_test, Y_test = read_pair(X_test, Y_test, "_test")
+    return X, Y, X_test, Y_test
+
+
+def _curve(read: _Reader, v: Any, steps: int, with_test: bool) -> Curve:
+    """The loss curve: steps + 1 points a series, the test series empty without test rows."""
+    series = {}
+    for name in CURVE_SERIES:
+        path = f"training.curve.{name}"
+        length = steps + 1 if with_test or name.startswith("train") else 0
+        why = (f" (steps + 1 = {steps + 1} points"
+               + ("" if length else ", none without test rows") + ")")
+        values = _get(v, name, "training.curve")
+        if read.version == 2:
+            series[name] = read.array(values, path, shape=(length,), why=why)
+            continue
+        if not isinstance(values, list) or len(values) != length:
+            got = f"a list of {len(values)}" if isinstance(values, list) else values
+            raise _fail(path, f"a list of {length} floats{why}", got)
+        series[name] = _hex_floats(values, path)
+    return Curve.from_arrays(series["train_loss"], series["train_acc"],
+                             series["test_loss"], series["test_acc"])
+
+
+def _history(read: _Reader, v: Any, steps: int, n: int, shapes: dict[str, tuple[int, ...]],
+             orders: list[np.ndarray], probe: np.random.Generator) -> list[Snapshot]:
+    """The undo snapshots, oldest first: at most min(steps, MAX_UNDO) of them."""
+    most = min(steps, MAX_UNDO)
+    if read.version == 1:
+        if not isinstance(v, list) or len(v) > most:
+            raise _fail("training.history", f"a list of at most min(steps, {MAX_UNDO}) = {most} "
+                        "snapshots", f"a list of {len(v)}" if isinstance(v, list) else v)
+        history = []
+        for i, h in enumerate(v):
+            path = f"training.history[{i}]"
+            history.append(Snapshot(
+                params=read.params(_get(h, "params", path), f"{path}.params", shapes),
+                rng_state=_rng(_get(h, "rng", path), f"{path}.rng", probe),
+                cursor=_int(_get(h, "cursor", path), f"{path}.cursor", 0, n - 1),
+                order=read.order(h.get("order"), f"{path}.order", n, orders),
+                epochs_done=_int(_get(h, "epochs_done", path), f"{path}.epochs_done")))
+        return history
+    path = "training.history"
+    length = _int(_get(v, "length", path), f"{path}.length")
+    if length > most:
+        raise _fail(f"{path}.length", f"at most min(steps, {MAX_UNDO}) = {most} snapshots", length)
+    rngs = _list(_get(v, "rng", path), f"{path}.rng", length, "generator states")
+    cursors = _list(_get(v, "cursor", path), f"{path}.cursor", length, "whole numbers")
+    order_refs = _list(_get(v, "order", path), f"{path}.order", length, "indexes or nulls")
+    epochs = _list(_get(v, "epochs_done", path), f"{path}.epochs_done", length, "whole numbers")
+    params = read.params(_get(v, "params", path), f"{path}.params", shapes, lead=(length,))
+    return [Snapshot(params={k: a[i] for k, a in params.items()},
+                     rng_state=_rng(rngs[i], f"{path}.rng[{i}]", probe),
+                     cursor=_int(cursors[i], f"{path}.cursor[{i}]", 0, n - 1),
+                     order=read.order(order_refs[i], f"{path}.order[{i}]", n, orders),
+                     epochs_done=_int(epochs[i], f"{path}.epochs_done[{i}]"))
+            for i in range(length)]
 
 
 def build_trainer(parts: dict) -> Trainer:
@@ -310,4 +640,5 @@ def build_trainer(parts: dict) -> Trainer:
     return trainer
 
 
-__all__ = ["trainer_to_dict", "dumps", "loads", "build_trainer", "BadState"]
+__all__ = ["trainer_to_dict", "dumps", "loads", "build_trainer", "read_text", "array_to_json",
+           "array_from_json", "rng_to_json", "BadState"]

@@ -380,12 +380,15 @@ class Trainer:
             raise ValueError(f"curve must have steps + 1 = {steps + 1} points, got {len(curve)}")
         if curve.with_test != (self.X_test is not None):
             raise ValueError("curve must have test series exactly when there are test rows")
+        checked: set[int] = set()  # snapshots of one epoch share one order: check it once
         for where, c, o in [("", cursor, order)] + [(f"history[{i}].", s.cursor, s.order)
                                                      for i, s in enumerate(history)]:
             if not 0 <= c < n:
                 raise ValueError(f"{where}cursor must be from 0 to {n - 1}, got {c}")
-            if o is not None and (len(o) != n or sorted(o) != list(range(n))):
-                raise ValueError(f"{where}order must be a permutation of the {n} training rows")
+            if o is not None and id(o) not in checked:
+                if len(o) != n or not np.array_equal(np.sort(o), np.arange(n)):
+                    raise ValueError(f"{where}order must be a permutation of the {n} training rows")
+                checked.add(id(o))
         probe = np.random.default_rng(0)
         for where, state in [("rng", rng_state)] + [(f"history[{i}].rng", s.rng_state)
                                                     for i, s in enumerate(history)]:
