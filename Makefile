@@ -48,6 +48,7 @@ bench: setup $(CHROMIUM)
 	$(PY) benchmarks/slider.py
 	$(PY) benchmarks/boundary.py
 	$(PY) benchmarks/curve.py
+	$(PY) benchmarks/load.py
 	$(PY) benchmarks/browser.py
 
 ## Rewrite the notebooks from tools/ and execute them (after changing a notebook's source).
