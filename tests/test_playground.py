@@ -151,23 +151,53 @@ def test_play_without_an_event_loop_takes_one_frame(moons_explorer):
 def test_play_loop_trains_between_redraws_and_pauses():
     X, Y = bpv.datasets.xor()
     state = ExplorerState(bpv.examples.seed_net(), X, Y)
-    t = TrainingControls(state, steps_per_frame=5, fps=200)
-    revisions = []
-    state.observe(lambda c: revisions.append(c["new"]), "trace")
+    t = TrainingControls(state, steps_per_frame=5, fps=20)  # a frame every 50 ms at most
+    # Time is driven by hand, so a loaded machine changes nothing: the clock
+    # moves only when a redraw happens (by the cost the test gives it), and
+    # Play's sleep reports how long it asked for, then waits for the test.
+    now, cost = 0.0, 0.0
+    redraws = []  # the step count at each redraw
+
+    def on_trace(change):
+        nonlocal now
+        now += cost
+        redraws.append(state.trainer.steps)
+
+    state.observe(on_trace, "trace")
 
     async def run():
-        t.play_button.value = True  # starts a task on this loop
-        for _ in range(200):
-            await asyncio.sleep(0.005)
-            if state.trainer.steps >= 20:
-                break
-        t.play_button.value = False
-        await asyncio.sleep(0.02)
+        nonlocal cost
+        asked, go = asyncio.Queue(), asyncio.Queue()
 
-    asyncio.run(run())
-    steps = state.trainer.steps
-    assert steps >= 20 and steps % 5 == 0
-    assert len(revisions) == steps // 5  # one redraw per frame, not per step
+        async def sleep(seconds):
+            assert t.play_button.value, "Play ran a frame after the pause"
+            asked.put_nowait(seconds)
+            await go.get()
+
+        t._clock, t._sleep = (lambda: now), sleep
+        costs = [0.010, 0.020, 0.080, 0.010]  # the third frame is slower than 50 ms
+        cost = costs[0]
+        running = asyncio.all_tasks()
+        t.play_button.value = True  # as a click would: Play starts a task on this loop
+        assert t.play_button.description == "Pause" and state.playing
+        (play,) = asyncio.all_tasks() - running
+        for frame in range(1, len(costs) + 1):
+            slept = await asked.get()  # Play has run a frame and sleeps
+            # one redraw per frame, after all of its steps
+            assert redraws == [5 * k for k in range(1, frame + 1)]
+            # it sleeps what is left of the frame's 50 ms, never less than 0
+            assert slept == pytest.approx(max(0.0, 0.05 - costs[frame - 1]))
+            if frame < len(costs):
+                cost = costs[frame]
+                go.put_nowait(None)
+        t.play_button.value = False  # Pause, while Play sleeps
+        assert t.play_button.description == "Play" and not state.playing
+        go.put_nowait(None)
+        await play  # it wakes, sees the pause and ends without another frame
+
+    # (the timeout only turns a Play that hangs into a failure)
+    asyncio.run(asyncio.wait_for(run(), timeout=30))
+    assert state.trainer.steps == 20 and redraws == [5, 10, 15, 20]
     assert not state.playing and t.play_button.description == "Play"
 
 

@@ -118,6 +118,19 @@ def wait_for_change(element, before: str) -> None:
                                    arg=[element.element_handle(), before])
 
 
+def wait_for_property(element, name: str, value: str, same: bool = True) -> None:
+    """Wait until ``element``'s DOM property ``name`` (``innerHTML``, ``innerText``)
+    is ``value`` (or, with ``same=False``, is no longer ``value``); see `wait_for_text`.
+
+    ``element`` is a locator, found again at each look: an HTML widget puts new
+    nodes in place of its old ones at each update.
+    """
+    from playwright.sync_api import expect
+
+    check = expect(element).to_have_js_property if same else expect(element).not_to_have_js_property
+    check(name, value, timeout=60_000)
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     """(base URL, notebook folder) of a fresh JupyterLab 4."""
@@ -210,3 +223,96 @@ def error_outputs(page) -> list[str]:
         ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'], "
         ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']",
         "els => els.map(e => e.innerText)")
+
+
+# ---------------------------------------------------------------- the static site (`make lite`)
+
+LITE_SITE = ROOT / "build" / "lite"
+#: No host name resolves but this machine's, so any request that would leave it
+#: fails at once, loudly, instead of quietly reaching a CDN.
+OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
+
+
+def serve_lite(work: Path, site: Path = LITE_SITE):
+    """Serve the built site as a static host would (``tools/lite/serve.py``, with
+    ``window.jupyterapp`` exposed for the tests); builds it first if missing."""
+    if not (site / "jupyter-lite.json").exists():
+        subprocess.run([sys.executable, str(ROOT / "tools" / "lite" / "build.py"), "--out", str(site)],
+                       check=True)
+    port = _free_port()
+    yield from run_server(
+        [sys.executable, str(ROOT / "tools" / "lite" / "serve.py"), "--dir", str(site),
+         "--port", str(port), "--expose-app"],
+        cwd=work, env=dict(os.environ), log=work / "lite-server.log",
+        base=f"http://127.0.0.1:{port}", ready="/jupyter-lite.json", result=work / "lite-server.log")
+
+
+@pytest.fixture(scope="session")
+def lite(tmp_path_factory):
+    """(base URL, server log) of the static site, served on this machine."""
+    yield from serve_lite(tmp_path_factory.mktemp("lite"))
+
+
+@pytest.fixture(scope="session")
+def offline_browser(browser):
+    """A Chromium (beside `browser`) that can reach this machine only."""
+    b = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + OFFLINE_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def lite_page(offline_browser, request):
+    """A fresh page (no cache, no stored notebooks) of the offline Chromium; every
+    URL it asks for is in ``page.bpv_requests``, and every failed one in ``page.bpv_failed``."""
+    context = offline_browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    pg.set_default_timeout(120_000)
+    pg.bpv_requests, pg.bpv_failed = [], []
+    context.on("request", lambda r: pg.bpv_requests.append(r.url))
+    context.on("requestfailed", lambda r: pg.bpv_failed.append(f"{r.url}: {r.failure}"))
+    yield pg
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=False)
+    context.close()
+
+
+def open_notebook(page, url: str, notebook: str) -> None:
+    """Open a notebook at ``url`` (Lab or the static site) and wait until its kernel is idle."""
+    page.goto(url)
+    page.wait_for_function(
+        """path => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+            return w && w.context && w.context.path === path
+                && w.sessionContext?.session?.kernel?.status === 'idle'; }""", arg=notebook)
+
+
+def run_all(page) -> None:
+    """Run every cell of the open notebook and wait until each has run and the kernel is idle."""
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(
+        """() => {
+            const w = window.jupyterapp.shell.currentWidget;
+            const cells = w.content.widgets.filter(c => c.model.type === 'code');
+            return cells.length > 0 && cells.every(c => c.model.executionCount !== null)
+                && w.sessionContext.session.kernel.status === 'idle';
+        }""")
+
+
+def kernel_output(page, code: str) -> str:
+    """Run ``code`` in the open notebook's kernel (not in a cell); what it printed.
+    An exception in it fails the test."""
+    out = page.evaluate(
+        """async code => {
+            const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+            const future = kernel.requestExecute({code, store_history: false});
+            let text = '', error = null;
+            future.onIOPub = msg => {
+                if (msg.header.msg_type === 'stream') text += msg.content.text;
+                if (msg.header.msg_type === 'error') error = msg.content.traceback.join('\\n');
+            };
+            await future.done;
+            return {text, error};
+        }""", code)
+    if out["error"]:
+        pytest.fail(f"kernel code failed:\n{out['error']}")
+    return out["text"]

@@ -129,13 +129,25 @@ CONTRAST = """(root) => {
 }"""
 
 
+# True once ``root`` is drawn in the theme asked for: Lab has marked the theme
+# (after its stylesheet loaded) and shown the page again (it hides the page
+# while it switches), the text's colour is the theme's (dark on light, light
+# on dark), and no colour is still on its way there.
+THEMED = """([root, light]) => {
+  if (document.body.dataset.jpThemeLight !== String(light)) return false;
+  const r = root.getBoundingClientRect(); if (r.width === 0 || r.height === 0) return false;
+  const p = getComputedStyle(root).color.match(/[0-9.]+/g).map(Number);
+  const lum = (0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2]) / 255;
+  if ((lum < 0.5) !== light) return false;
+  return root.getAnimations({subtree: true}).every(a => a.playState !== 'running');
+}"""
+
+
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
 def test_every_text_is_readable_in_the_light_and_dark_themes(lab, page, theme):
     explorer = open_explorer(page, lab[0], "04_train_xor.ipynb", 1600, 1400)
-    light = "true" if theme.endswith("Light") else "false"
     page.evaluate(f"window.jupyterapp.commands.execute('apputils:change-theme', {{theme: '{theme}'}})")
-    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'")
-    page.wait_for_timeout(1000)  # the theme's stylesheet applies
+    page.wait_for_function(THEMED, arg=[explorer.element_handle(), theme.endswith("Light")])
     texts = explorer.evaluate(CONTRAST)
     assert len(texts) > 100
     low = [(round(t["ratio"], 2), t["text"], t["fg"]) for t in texts if t["ratio"] < 4.5]

@@ -13,7 +13,7 @@ from backpropviz.widgets import ChainRuleStepper, ExplorerState
 from seed_text import SEED_TEXT
 
 from .conftest import (ARTIFACTS, drag, error_outputs, open_and_run, open_explorer, wait_for_change,
-                       wait_for_text)
+                       wait_for_property, wait_for_text)
 
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
@@ -102,9 +102,19 @@ def test_dragging_a_slider_moves_every_panel(lab, page):
     assert readout.inner_text().replace("\u2212", "-") == "-0.5792"
     # Rendering the sliders must not nudge the weights (a slider that snaps its
     # value to a step would): the kernel still computes the seed's numbers.
-    page.wait_for_timeout(1000)
-    assert "layer1.weight[0,1] = -0.5792" in explorer.locator(".bpv-diagram").inner_html()
-    assert SEED_TEXT["Z1"] in explorer.locator(".bpv-stepper").inner_text()
+    # The kernel hears the page in order, and each panel applies its own
+    # updates in order: once the diagram shows a step asked for after the
+    # sliders were drawn, any nudge from drawing them has been computed and
+    # shown. Then back: both panels are exactly as they were.
+    stepper, diagram = explorer.locator(".bpv-stepper"), explorer.locator(".bpv-diagram")
+    shown = {"stepper": stepper.inner_text(), "diagram": diagram.inner_html()}
+    assert SEED_TEXT["Z1"] in shown["stepper"]
+    stepper.locator("button", has_text="Next ▶").click()
+    wait_for_property(diagram, "innerHTML", shown["diagram"], same=False)
+    assert "layer1.weight[0,1] = -0.5792" in diagram.inner_html()
+    stepper.locator("button", has_text="◀ Prev").click()
+    wait_for_property(diagram, "innerHTML", shown["diagram"])
+    wait_for_property(stepper, "innerText", shown["stepper"])
     before = {
         "boundary": explorer.locator(".bpv-boundary img").first.get_attribute("src"),
         "diagram": explorer.locator(".bpv-diagram").inner_html(),
