@@ -13,6 +13,11 @@ from typing import Any
 
 import numpy as np
 
+#: NumPy's own default print options: the stepper prints as the seed does, whatever
+#: a notebook set with np.set_printoptions for its own cells.
+NUMPY_DEFAULTS = dict(precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False,
+                      nanstr="nan", infstr="inf", sign="-", floatmode="maxprec", legacy=False)
+
 # One printed number in NumPy's output: 0.189, -1.0731, 1e-05, nan, -inf, 1.
 _NUMBER = re.compile(r"[-+]?(?:nan|inf|\d+\.?\d*(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)")
 
@@ -36,7 +41,8 @@ def matrix_html(
         arr = arr[:max_rows]
         if mark is not None and mark[0] >= max_rows:
             mark = None
-    text = str(arr) if arr.ndim else str(arr[()])
+    with np.printoptions(**NUMPY_DEFAULTS):
+        text = str(arr) if arr.ndim else str(arr[()])
     if mark is None and not hide:
         return f'<pre class="bpv-matrix">{html.escape(text)}{extra}</pre>'
     # NumPy prints entries in row-major order (wrapping long rows over several

@@ -67,7 +67,8 @@ class TrainingControls(StaticFallback, widgets.VBox):
         self.reset_button = widgets.Button(description="Reset", icon="refresh", layout=auto,
                                            tooltip="back to the starting weights")
         self.recover_button = widgets.Button(
-            description="Back to before it blew up", icon="history", layout=auto,
+            description="Back to before it blew up", icon="history",
+            layout=widgets.Layout(width="auto"),  # its own: it alone is hidden and shown
             tooltip="undo to the last step whose loss was not above the run's starting loss")
         self.what = widgets.HTML()
         self.counter = widgets.HTML()
