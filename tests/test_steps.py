@@ -88,3 +88,12 @@ def test_repr_and_finite_flag(seed_trace):
     assert "dL/dZ2" in repr(seed_trace.step("dL/dZ2"))
     with pytest.raises(KeyError, match="no 'Z9'"):
         seed_trace["Z9"]
+
+
+def test_numbers_print_as_the_seed_whatever_the_notebook_set(seed_trace):
+    from backpropviz.drawing.matrix import matrix_html
+
+    plain = matrix_html(seed_trace["Z1"])
+    with np.printoptions(precision=3, suppress=True, floatmode="fixed"):
+        assert matrix_html(seed_trace["Z1"]) == plain
+    assert "-0.4939" in plain
