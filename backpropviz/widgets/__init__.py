@@ -13,6 +13,7 @@ from .data import DataControls
 from .diagram import NetworkDiagram
 from .drilldown import GradientDrilldown
 from .explorer import Explorer
+from .graph import GraphView
 from .landscape import LandscapePanel
 from .saving import SaveLoadPanel
 from .sliders import WeightSliders
@@ -21,5 +22,5 @@ from .stepper import ChainRuleStepper
 from .training import TrainingControls
 
 __all__ = ["ArchitectureControls", "BoundaryPanel", "ChainRuleStepper", "DataControls", "Explorer",
-           "ExplorerState", "GradientDrilldown", "LandscapePanel", "NetworkDiagram", "SaveLoadPanel",
-           "TrainingControls", "WeightSliders"]
+           "ExplorerState", "GradientDrilldown", "GraphView", "LandscapePanel", "NetworkDiagram",
+           "SaveLoadPanel", "TrainingControls", "WeightSliders"]

@@ -14,6 +14,7 @@ from .boundary import BoundaryPanel
 from .data import DataControls
 from .diagram import NetworkDiagram
 from .drilldown import GradientDrilldown
+from .graph import GraphView
 from .landscape import LandscapePanel
 from .saving import SaveLoadPanel
 from .sliders import WeightSliders
@@ -21,7 +22,7 @@ from .state import ExplorerState
 from .stepper import ChainRuleStepper
 from .training import TrainingControls
 
-SECTIONS = ("Data", "Architecture", "Loss landscape", "Save and load")
+SECTIONS = ("Data", "Architecture", "Loss landscape", "Save and load", "Computation graph")
 
 
 class Explorer(StaticFallback, widgets.VBox):
@@ -30,10 +31,11 @@ class Explorer(StaticFallback, widgets.VBox):
     Top: the training controls and the loss curve. Left: the chain-rule stepper
     and the drill-down on one weight. Right: the network diagram, the decision
     boundary with a map of every hidden unit, and a slider per parameter.
-    Below, folded away: the data, the architecture, the loss landscape, and
-    saving and loading. The panels are attributes (``stepper``, ``diagram``,
-    ``boundary``, ``sliders``, ``drilldown``, ``training``, ``data``,
-    ``architecture``, ``landscape``, ``saving``); ``state`` is the shared
+    Below, folded away: the data, the architecture, the loss landscape, saving
+    and loading, and the computation graph at matrix level (it follows the
+    stepper). The panels are attributes (``stepper``, ``diagram``, ``boundary``,
+    ``sliders``, ``drilldown``, ``training``, ``data``, ``architecture``,
+    ``landscape``, ``saving``, ``graph``); ``state`` is the shared
     :class:`ExplorerState`. Pass ``state=`` to build on an existing state.
     """
 
@@ -61,11 +63,12 @@ class Explorer(StaticFallback, widgets.VBox):
         self.architecture = ArchitectureControls(state)
         self.landscape = LandscapePanel(state, active=False)
         self.saving = SaveLoadPanel(state)
+        self.graph = GraphView(state, active=False)
         column = widgets.Layout(flex="1 1 520px", min_width="0", padding="0 6px")
         left = widgets.VBox([self.stepper, self.drilldown], layout=column)
         right = widgets.VBox([self.diagram, self.boundary, self.sliders], layout=column)
         self.sections = widgets.Accordion(
-            children=[self.data, self.architecture, self.landscape, self.saving],
+            children=[self.data, self.architecture, self.landscape, self.saving, self.graph],
             titles=SECTIONS, selected_index=None)
         self.sections.observe(self._on_section, "selected_index")
         body = widgets.Box([left, right], layout=widgets.Layout(
@@ -74,8 +77,10 @@ class Explorer(StaticFallback, widgets.VBox):
         self.add_class("bpv-explorer")
 
     def _on_section(self, change: dict) -> None:
-        # The landscape costs a batch of forward passes: draw it only while open.
+        # The landscape costs a batch of forward passes, the graph a picture per
+        # change: each draws only while its section is open.
         self.landscape.show_while(change["new"] == SECTIONS.index("Loss landscape"))
+        self.graph.show_while(change["new"] == SECTIONS.index("Computation graph"))
 
     def static_html(self) -> str:
         return (self.training.static_html() + self.stepper.static_html()

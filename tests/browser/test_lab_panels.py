@@ -26,7 +26,7 @@ def test_notebook_runs_in_lab_without_errors(lab, page, notebook):
     # widgets rendered as widgets, not as "Error displaying widget" or plain text
     assert page.locator("text=Error displaying widget").count() == 0
     if notebook != "01_xor_by_hand.ipynb":
-        assert page.locator(".bpv-stepper, .bpv-explorer").count() >= 1
+        assert page.locator(".bpv-stepper, .bpv-explorer, .bpv-graph").count() >= 1
 
 
 def test_explorer_works_in_notebook_7(notebook7, page):
