@@ -1,6 +1,6 @@
 """backpropviz: see every number of backpropagation, step by step, in Jupyter.
 
-The engine (``MLP``, ``trace``, ``sgd_step``, ``gradcheck``) needs only NumPy;
+The engine (``MLP``, ``trace``, ``sgd_step``, ``optim``, ``gradcheck``) needs only NumPy;
 the panels in ``backpropviz.widgets`` build on it.
 """
 
@@ -21,6 +21,7 @@ from .engine import (
     Trace,
     Value,
     gradcheck,
+    optim,
 )
 
 __version__ = "0.1.0"
@@ -46,5 +47,5 @@ def __getattr__(name: str):
 __all__ = [
     "MLP", "Trainer", "Trace", "Step", "Value", "gradcheck", "GradcheckReport", "ReLU", "LeakyReLU",
     "Tanh", "Sigmoid", "Identity", "MSELoss", "BCELoss", "CrossEntropyLoss",
-    "datasets", "examples", *_WIDGETS,
+    "datasets", "examples", "optim", *_WIDGETS,
 ]

@@ -110,10 +110,15 @@ class ExplorerState(HasTraits):
     X, Y : array-like
         The training rows, as ``MLP.trace`` takes them.
     loss : ``"mse"``, ``"bce"`` (needs a Sigmoid output) or ``"cross_entropy"``.
-    lr : the SGD learning rate, from 1e-6 to 1000; the trace includes the update it gives.
+    lr : the learning rate, from 1e-6 to 1000; the trace includes the update it gives.
     X_test, Y_test : optional held-out rows, for the test loss and accuracy.
-    batch_size : rows per SGD step (None: the full batch, as in the seed).
+    batch_size : rows per step (None: the full batch, as in the seed).
     seed : seed of the minibatch shuffling.
+    optimizer : ``"sgd"`` (plain, as the seed), ``"momentum"`` (SGD with ``momentum``,
+        greater than 0) or ``"adam"`` (with ``betas``, each in [0, 1), and ``eps`` > 0);
+        the trace's update steps are the optimizer's, from its current state.
+    l1, l2 : weights of the L1/L2 penalty on the weights (at least 0; 0: none); the
+        trace's loss is then the data loss plus the penalty.
 
     Every change (a training step or many, reset, undo, set_data,
     set_architecture, configure, a weight, load) is atomic: it computes all it
@@ -129,15 +134,18 @@ class ExplorerState(HasTraits):
 
     def __init__(self, net: MLP, X: Any, Y: Any, loss: str = "mse", lr: float = 0.75,
                  X_test: Any = None, Y_test: Any = None, batch_size: int | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, optimizer: str = "sgd", momentum: float = 0.9,
+                 betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8,
+                 l1: float = 0.0, l2: float = 0.0) -> None:
         if not isinstance(net, MLP):
             raise TypeError(f"net must be a backpropviz MLP, got {describe(net)}")
         super().__init__()
         Y_raw = _targets("Y", Y)
         Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
         trainer = Trainer(net, X, Y_raw, loss=loss, lr=_lr(lr), batch_size=batch_size, seed=seed,
-                          X_test=X_test, Y_test=Y_test_raw)
-        trace = net.trace(trainer.X, trainer.Y, loss=trainer.loss, lr=trainer.lr)
+                          X_test=X_test, Y_test=Y_test_raw, optimizer=optimizer,
+                          momentum=momentum, betas=betas, eps=eps, l1=l1, l2=l2)
+        trace = trainer.trace()
         self._trainer = trainer
         self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
         self._initial = trainer.start
@@ -186,6 +194,36 @@ class ExplorerState(HasTraits):
     @property
     def batch_size(self) -> int | None:
         return self._trainer.batch_size
+
+    @property
+    def optimizer(self) -> str:
+        """``"sgd"``, ``"momentum"`` or ``"adam"``."""
+        return self._trainer.optimizer
+
+    @property
+    def momentum(self) -> float:
+        """The momentum of ``optimizer="momentum"`` (kept while another is chosen)."""
+        return self._trainer.momentum
+
+    @property
+    def betas(self) -> tuple[float, float]:
+        """Adam's (β1, β2) (kept while another optimizer is chosen)."""
+        return self._trainer.betas
+
+    @property
+    def eps(self) -> float:
+        """Adam's ε (kept while another optimizer is chosen)."""
+        return self._trainer.eps
+
+    @property
+    def l1(self) -> float:
+        """The weight of the L1 penalty on the weights (0: none)."""
+        return self._trainer.l1
+
+    @property
+    def l2(self) -> float:
+        """The weight of the L2 penalty on the weights (0: none)."""
+        return self._trainer.l2
 
     @property
     def initial_state(self) -> dict[str, np.ndarray]:
@@ -238,8 +276,7 @@ class ExplorerState(HasTraits):
                 self.sample = 0
 
     def _retrace(self) -> Trace:
-        tr = self._trainer
-        return tr.net.trace(tr.X, tr.Y, loss=tr.loss, lr=tr.lr)
+        return self._trainer.trace()
 
     def set_parameter(self, name: str, index: tuple[int, ...] | int, value: float) -> None:
         """Set one weight or bias, e.g. ``set_parameter("layer1.weight", (0, 1), 0.3)``."""
@@ -305,7 +342,7 @@ class ExplorerState(HasTraits):
         while lr >= MIN_LR:
             net = tr.net.copy()
             net.install_parameters(params)
-            trial = Trainer(net, tr.X, tr.Y, loss=tr.loss, lr=lr, batch_size=tr.batch_size, seed=tr.seed)
+            trial = Trainer(net, tr.X, tr.Y, loss=tr.loss, **{**tr.settings(), "lr": lr})
             trial.run(ADVICE_STEPS)
             losses = trial.curve.train_loss
             if np.all(np.isfinite(losses)) and losses[-1] < losses[0]:
@@ -323,8 +360,9 @@ class ExplorerState(HasTraits):
         self._install(trace)
 
     def sgd_step(self) -> None:
-        """Apply the update the current trace shows (``W <- W - lr * dL/dW``) as one
-        full-batch training step (it can be undone)."""
+        """Apply the update the current trace shows (``W <- W - lr * dL/dW`` for plain
+        SGD; the momentum or Adam update otherwise) as one full-batch training step
+        (it can be undone)."""
         with self._atomic():
             self._trainer.step(self.trace)
             trace = self._after_training()
@@ -369,15 +407,20 @@ class ExplorerState(HasTraits):
         return True
 
     def configure(self, **changes: Any) -> None:
-        """Change ``lr``, ``batch_size`` and/or ``loss`` together, with one recompute.
+        """Change ``lr``, ``batch_size``, ``loss``, ``optimizer`` (with ``momentum``,
+        ``betas``, ``eps``) and/or ``l1``, ``l2`` together, with one recompute.
 
         The weights and the training so far stay (a new loss starts the counters
-        over). Nothing changes if any is bad: ``lr`` from 1e-6 to 1000; ``"bce"``
-        needs a Sigmoid output layer.
+        over; another optimizer starts from a fresh state and clears the undo
+        history, whose snapshots hold the other's state). Nothing changes if any is
+        bad: ``lr`` from 1e-6 to 1000; ``"bce"`` needs a Sigmoid output layer;
+        ``momentum`` > 0; ``betas`` in [0, 1); ``eps`` > 0; ``l1``, ``l2`` >= 0.
         """
-        unknown = set(changes) - {"lr", "loss", "batch_size"}
+        known = ("lr", "loss", "batch_size", "optimizer", "momentum", "betas", "eps", "l1", "l2")
+        unknown = set(changes) - set(known)
         if unknown:
-            raise TypeError(f"configure takes lr, loss and batch_size, got {sorted(unknown)}")
+            raise TypeError(f"configure takes {', '.join(known[:-1])} and {known[-1]}, "
+                            f"got {sorted(unknown)}")
         tr = self._trainer
         lr = _lr(changes["lr"]) if "lr" in changes else tr.lr
         loss = get_loss(changes["loss"]).name if "loss" in changes else tr.loss
@@ -386,20 +429,27 @@ class ExplorerState(HasTraits):
             batch = changes["batch_size"]
             if batch is not None:
                 batch = as_int("batch_size", batch, minimum=1)
+        optim = {k: changes[k] for k in ("optimizer", "momentum", "betas", "eps") if k in changes}
+        penalty = {k: changes[k] for k in ("l1", "l2") if k in changes}
+        switched = optim.get("optimizer", tr.optimizer) != tr.optimizer
         with self._atomic():
             if loss != tr.loss:
                 if loss == "cross_entropy":
                     _label_classes("Y", self._Y_raw)
-                self._trainer = Trainer(tr.net, tr.X, self._Y_raw, loss=loss, lr=lr, batch_size=batch,
-                                        seed=tr.seed, X_test=tr.X_test, Y_test=self._Y_test_raw,
-                                        start=self._initial)
+                settings = {**tr.settings(), "lr": lr, "batch_size": batch, **optim, **penalty}
+                self._trainer = Trainer(tr.net, tr.X, self._Y_raw, loss=loss, X_test=tr.X_test,
+                                        Y_test=self._Y_test_raw, start=self._initial, **settings)
             else:
                 tr.set_lr(lr)
                 if "batch_size" in changes:
                     tr.set_batch_size(batch)
+                tr.set_optimizer(**optim)
+                tr.set_penalty(**penalty)
             trace = self._retrace()
-            if ("lr" in changes or loss != tr.loss) and not self._trainer.diverged:
+            if set(changes) - {"batch_size"} and not self._trainer.diverged:
                 self.message, self.recovery_step = "", None
+            elif switched:  # the undo history is gone: recovery can only be to here
+                self.recovery_step = self._last_good_step()
         self._install(trace)
 
     def set_data(self, X: Any, Y: Any, X_test: Any = None, Y_test: Any = None,
@@ -436,9 +486,9 @@ class ExplorerState(HasTraits):
                 sizes = [*net.sizes[:-1], classes]
                 net = MLP(sizes, [*net.activations[:-1], "identity"], seed=net.seed or 0)
                 initial = net.state_dict()
-        new = Trainer(net, X, Y_raw, loss=loss, lr=tr.lr, batch_size=tr.batch_size,
-                      seed=tr.seed, X_test=X_test, Y_test=Y_test_raw, start=initial)
-        trace = new.net.trace(new.X, new.Y, loss=new.loss, lr=new.lr)
+        new = Trainer(net, X, Y_raw, loss=loss, X_test=X_test, Y_test=Y_test_raw, start=initial,
+                      **tr.settings())
+        trace = new.trace()
         self._trainer = new
         self._initial = new.start
         self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
@@ -472,9 +522,9 @@ class ExplorerState(HasTraits):
         acts = [get_activation(a, f"activations[{i}]") for i, a in enumerate(activations)]
         net = MLP(sizes, acts, seed=as_int("seed", seed, minimum=0))
         tr = self._trainer
-        new = Trainer(net, tr.X, self._Y_raw, loss=loss, lr=tr.lr, batch_size=tr.batch_size,
-                      seed=tr.seed, X_test=tr.X_test, Y_test=self._Y_test_raw)
-        trace = net.trace(new.X, new.Y, loss=new.loss, lr=new.lr)
+        new = Trainer(net, tr.X, self._Y_raw, loss=loss, X_test=tr.X_test, Y_test=self._Y_test_raw,
+                      **tr.settings())
+        trace = new.trace()
         self._trainer = new
         self._initial = new.start
         self.message, self.recovery_step = "", None
@@ -498,7 +548,7 @@ class ExplorerState(HasTraits):
         """
         parts = serialize.loads(text)
         trainer = serialize.build_trainer(parts)
-        trace = trainer.net.trace(trainer.X, trainer.Y, loss=trainer.loss, lr=trainer.lr)
+        trace = trainer.trace()
         extra = parts["extra"]
         step, sample = extra.get("step", 0), extra.get("sample", 0)
         step = step if type(step) is int and 0 <= step < trace.num_steps else 0
@@ -552,5 +602,7 @@ class ExplorerState(HasTraits):
         return value
 
     def __repr__(self) -> str:
+        extra = "" if self.optimizer == "sgd" else f"optimizer={self.optimizer}, "
+        extra += "".join(f"{k}={v:g}, " for k, v in (("l1", self.l1), ("l2", self.l2)) if v)
         return (f"ExplorerState({self.net.arch} net, loss={self.loss} {self.trace.loss:.6g}, "
-                f"lr={self.lr:g}, step {self.step + 1}/{self.trace.num_steps})")
+                f"{extra}lr={self.lr:g}, step {self.step + 1}/{self.trace.num_steps})")

@@ -3,7 +3,7 @@
 Three files, built in a temporary folder in this run:
 
 - baseline: the seed net on XOR after 20 steps (a few KB);
-- largest: version 2, as big as MAX_TEXT allows: a curve of MAX_STEPS + 1 points
+- largest: the current version, as big as MAX_TEXT allows: a curve of MAX_STEPS + 1 points
   in all four series, a full undo history (MAX_UNDO minibatch snapshots), training
   and test data at the row cap (MAX_ROWS rows each) with as many columns as fit;
 - largest v1: a file of the previous release (every float a hex string), as big
@@ -54,7 +54,7 @@ def baseline_text() -> str:
 def largest_dict(max_text: int = serialize.MAX_TEXT, rows: int = limits.MAX_ROWS,
                  steps: int = limits.MAX_STEPS, undo: int = limits.MAX_UNDO,
                  batch_size: int = 100) -> dict:
-    """A valid version-2 file with every part at its cap, as big as ``max_text`` allows.
+    """A valid file (the current version) with every part at its cap, as big as ``max_text`` allows.
 
     A real trainer takes two minibatch steps on the data; its history and curve are
     then extended to ``undo`` snapshots and ``steps`` steps (values drawn at random:
@@ -89,11 +89,19 @@ def largest_dict(max_text: int = serialize.MAX_TEXT, rows: int = limits.MAX_ROWS
         "cursor": [(i * batch_size) % rows for i in range(undo)],
         "order": [0] * half + [len(tr["orders"]) - 1] * (undo - half),
         "epochs_done": [0] * undo,
+        "optimizer": {"arrays": {}},  # plain SGD keeps no state
     }
     tr["steps"] = steps
-    tr["curve"] = {name: serialize.array_to_json(rng.random(steps + 1))
+    tr["curve"] = {name: serialize.array_to_json(_ending_at(rng.random(steps + 1), getattr(trainer.curve, name)))
                    for name in serialize.CURVE_SERIES}
     return d
+
+
+def _ending_at(values: np.ndarray, real: np.ndarray) -> np.ndarray:
+    """Random curve values whose last point is the real one: a loaded curve ends at the
+    loss of the loaded weights (loading recomputes that point)."""
+    values[-1] = real[-1]
+    return values
 
 
 def to_version1(d: dict) -> dict:
@@ -135,8 +143,9 @@ def largest_v1_text(max_text: int = serialize.MAX_TEXT_V1, undo: int = limits.MA
     steps = int((max_text * 0.98 - small) // (4 * 24))  # a hex float costs ~24 bytes with quotes
     rng = np.random.default_rng(0)
     d["training"]["steps"] = max(steps, undo)
-    d["training"]["curve"] = {name: serialize.array_to_json(rng.random(d["training"]["steps"] + 1))
-                              for name in serialize.CURVE_SERIES}
+    d["training"]["curve"] = {name: serialize.array_to_json(
+        _ending_at(rng.random(d["training"]["steps"] + 1), getattr(state.trainer.curve, name)))
+        for name in serialize.CURVE_SERIES}
     return serialize.dumps(to_version1(d))
 
 

@@ -369,3 +369,19 @@ def test_the_suggested_learning_rate_works_and_back_to_before_it_blew_up_is_belo
             trial.run(200)
             losses = trial.curve.train_loss
             assert np.all(np.isfinite(losses)) and losses[-1] < losses[0], (lr, message)
+
+
+def test_a_file_whose_curve_disagrees_with_its_weights_loads_with_the_curve_at_the_weights(xor_state):
+    import json
+
+    from backpropviz.engine.serialize import array_from_json, array_to_json
+
+    xor_state.train(3)
+    d = json.loads(xor_state.to_json())
+    w = array_from_json(d["parameters"]["layer2.bias"], "w").copy()
+    w[0] = 5.0  # a hand-edited weight: the saved curve no longer ends at its loss
+    d["parameters"]["layer2.bias"] = array_to_json(w)
+    xor_state.load_json(json.dumps(d))
+    assert xor_state.net.state_dict()["layer2.bias"][0] == 5.0
+    assert xor_state.trainer.curve.train_loss[-1] == xor_state.trace.loss
+    assert len(xor_state.trainer.curve) == 4

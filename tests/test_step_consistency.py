@@ -81,6 +81,40 @@ CASES = [(act, loss, depth) for act in ACTIVATIONS for loss in ("mse", "bce", "c
          for depth in (1, 2, 3)]
 
 
+def _expected(step, t, loss, depth, refs, N):
+    """The step's value, from its operands, as its op and formula say (None: not
+    one of the ops a plain trace has)."""
+    o = [t[k] for k in step.operands]
+    if step.op == "linear":
+        return o[0] @ o[1].T + o[2]
+    if step.op == "activation":
+        return refs[step.layer - 1][0](o[0])
+    if step.op == "loss":
+        return _loss(loss, o[0], o[1])
+    if step.op == "loss_grad":
+        if loss == "cross_entropy":
+            assert step.operands == (f"H{depth}", "Y", "P")
+            np.testing.assert_allclose(o[2], _softmax(o[0]), rtol=1e-12, atol=1e-15)
+        return _loss_grad(loss, o[0], o[1], N)
+    if step.op == "hadamard":
+        # the local derivative is f'(Z) of this layer, and the result is upstream ⊙ local
+        z = t[f"Z{step.layer}"]
+        np.testing.assert_allclose(t[step.local], refs[step.layer - 1][1](z), rtol=1e-10, atol=1e-15)
+        assert (step.upstream, step.local) == step.operands
+        return o[0] * o[1]
+    if step.op == "matmul":
+        assert (step.upstream, step.local) == step.operands
+        return o[0] @ o[1]
+    if step.op == "outer":
+        assert (step.upstream, step.local) == step.operands
+        return o[0].T @ o[1]
+    if step.op == "sum":
+        return o[0].sum(axis=0)
+    if step.op == "sgd":
+        return o[0] - t.lr * o[1]
+    return None
+
+
 @pytest.mark.parametrize("act,loss,depth", CASES, ids=[f"{a}-{l}-{d}" for a, l, d in CASES])
 def test_every_step_is_its_formula_applied_to_its_operands(act, loss, depth):
     net, X, Y, refs = _case(act, loss, depth)
@@ -88,36 +122,8 @@ def test_every_step_is_its_formula_applied_to_its_operands(act, loss, depth):
     N, words = loss_count(t)
     seen = set()
     for step in t.steps:
-        o = [t[k] for k in step.operands]
-        if step.op == "linear":
-            expected = o[0] @ o[1].T + o[2]
-        elif step.op == "activation":
-            expected = refs[step.layer - 1][0](o[0])
-        elif step.op == "loss":
-            expected = _loss(loss, o[0], o[1])
-        elif step.op == "loss_grad":
-            if loss == "cross_entropy":
-                assert step.operands == (f"H{depth}", "Y", "P")
-                np.testing.assert_allclose(o[2], _softmax(o[0]), rtol=1e-12, atol=1e-15)
-            expected = _loss_grad(loss, o[0], o[1], N)
-        elif step.op == "hadamard":
-            # the local derivative is f'(Z) of this layer, and the result is upstream ⊙ local
-            z = t[f"Z{step.layer}"]
-            np.testing.assert_allclose(t[step.local], refs[step.layer - 1][1](z),
-                                       rtol=1e-10, atol=1e-15)
-            assert (step.upstream, step.local) == step.operands
-            expected = o[0] * o[1]
-        elif step.op == "matmul":
-            assert (step.upstream, step.local) == step.operands
-            expected = o[0] @ o[1]
-        elif step.op == "outer":
-            assert (step.upstream, step.local) == step.operands
-            expected = o[0].T @ o[1]
-        elif step.op == "sum":
-            expected = o[0].sum(axis=0)
-        elif step.op == "sgd":
-            expected = o[0] - t.lr * o[1]
-        else:
+        expected = _expected(step, t, loss, depth, refs, N)
+        if expected is None:
             raise AssertionError(f"a step with an unknown op {step.op!r}: {step.name}")
         seen.add(step.op)
         np.testing.assert_allclose(step.value, expected, rtol=1e-10, atol=1e-14,
@@ -127,6 +133,78 @@ def test_every_step_is_its_formula_applied_to_its_operands(act, loss, depth):
     if depth > 1:
         expected_ops.add("matmul")
     assert seen == expected_ops
+
+
+L1, L2 = 0.01, 0.03
+OPTIMIZERS = {
+    "sgd": lambda net: bpv.optim.SGD(net, lr=LR),
+    "momentum": lambda net: bpv.optim.SGD(net, lr=0.1, momentum=0.8),
+    "adam": lambda net: bpv.optim.Adam(net, lr=0.01, betas=(0.8, 0.99), eps=1e-6),
+}
+NEW_OPS = {"sgd": {"sgd"}, "momentum": {"velocity", "momentum"},
+           "adam": {"bias_correction", "adam_m", "adam_v", "unbias", "adam"}}
+
+
+def _expected_new(step, t, opt):
+    """The steps of the penalty and of the optimizers, written out here."""
+    o = [t[k] for k in step.operands]
+    rule = t.rule
+    b1, b2 = rule.betas
+    if step.op == "penalty":
+        assert step.operands == tuple(f"W{l}" for l in range(1, t.num_layers + 1))
+        return L1 * sum(np.abs(w).sum() for w in o) + L2 * sum((w ** 2).sum() for w in o)
+    if step.op == "penalty_grad":
+        return L1 * np.sign(o[0]) + 2 * L2 * o[0]
+    if step.op == "add":
+        return o[0] + o[1]
+    if step.op == "velocity":
+        assert o[0] is opt.state[step.operands[0]]  # the optimizer's state, as it is
+        return rule.momentum * o[0] + o[1]
+    if step.op in ("sgd", "momentum"):
+        return o[0] - rule.lr * o[1]
+    if step.op == "bias_correction":
+        assert t["t"] == opt.t + 1
+        return 1 - (b1 if step.name == "bc1" else b2) ** o[0]
+    if step.op == "adam_m":
+        assert o[0] is opt.state[step.operands[0]]
+        return b1 * o[0] + (1 - b1) * o[1]
+    if step.op == "adam_v":
+        assert o[0] is opt.state[step.operands[0]]
+        return b2 * o[0] + (1 - b2) * o[1] ** 2
+    if step.op == "unbias":
+        return o[0] / o[1]
+    if step.op == "adam":
+        return o[0] - rule.lr * o[1] / (np.sqrt(o[2]) + rule.eps)
+    raise AssertionError(f"a step with an unknown op {step.op!r}: {step.name}")
+
+
+@pytest.mark.parametrize("kind", OPTIMIZERS)
+@pytest.mark.parametrize("act,loss,depth", CASES, ids=[f"{a}-{l}-{d}" for a, l, d in CASES])
+def test_the_penalty_and_optimizer_steps_are_their_formulas_applied(act, loss, depth, kind):
+    """With l1, l2 and an optimizer two steps in (so that its state is not zero),
+    every step, old and new, is its formula applied to its operands; the stepper
+    writes each with its numbers."""
+    net, X, Y, refs = _case(act, loss, depth)
+    opt = OPTIMIZERS[kind](net)
+    for _ in range(2):
+        opt.step(net.trace(X, Y, loss=loss, l1=L1, l2=L2, optimizer=opt))
+    t = net.trace(X, Y, loss=loss, l1=L1, l2=L2, optimizer=opt)
+    N, _ = loss_count(t)
+    seen = set()
+    for step in t.steps:
+        expected = _expected(step, t, loss, depth, refs, N)
+        if expected is None or step.op == "sgd":
+            expected = _expected_new(step, t, opt)
+        seen.add(step.op)
+        np.testing.assert_allclose(step.value, expected, rtol=1e-10, atol=1e-14,
+                                   err_msg=f"{step.name} ({step.op}): {step.text}")
+        assert np.shape(step.value) == step.shapes[step.name]
+        assert shapes_line(step, t).endswith(f"= {tuple(np.shape(step.value))}")
+    assert {"penalty", "penalty_grad", "add"} | NEW_OPS[kind] <= seen
+    # the loss is the data loss plus the penalty, and the data loss step is the loss's own formula
+    assert t.loss == t["data loss"] + t["penalty"]
+    assert t.step("data loss").op == "loss" and t.step("data loss").text.startswith("data loss = ")
+    assert count_line(t.step("data loss"), t) is not None
 
 
 @pytest.mark.parametrize("loss,N,words", [

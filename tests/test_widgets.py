@@ -57,7 +57,7 @@ def test_rejected_changes_change_nothing():
         state.step = 17
     with pytest.raises(ValueError, match=re.escape("sample must be a row of X, from 0 to 3, got 9")):
         state.sample = 9
-    with pytest.raises(TypeError, match="configure takes lr, loss and batch_size"):
+    with pytest.raises(TypeError, match="configure takes lr, loss, batch_size, optimizer"):
         state.configure(learning_rate=0.1)
     assert state.revision == rev and state.loss == "mse" and state.lr == 0.75
     for k, v in state.net.state_dict().items():

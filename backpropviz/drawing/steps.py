@@ -22,6 +22,8 @@ _TEMPLATES: dict[str, list[Any]] = {
     "matmul": [0, "@", 1],
     "outer": [("T", 0), "@", 1],
     "sum": ["Σ over rows", 0],
+    "add": [0, "+", 1],
+    "unbias": [0, "/", 1],
 }
 _LOSS_TEMPLATES: dict[str, list[Any]] = {
     "mse": ["Σ (", 0, "−", 1, ")² / {N}"],
@@ -66,11 +68,49 @@ def template(step: Step, trace: Trace) -> list[Any]:
         return _TEMPLATES[op]
     if op == "activation":
         return [f"{trace.activations[step.layer - 1]!r}(", 0, ")"]
-    if op == "sgd":
+    if op in ("sgd", "momentum"):
         return [0, f"− {trace.lr:g} ×", 1]
+    if op in _PENALTY_OPS:
+        return _penalty_template(step, trace)
+    if op in _UPDATE_OPS:
+        return _update_template(step, trace)
     n = loss_count(trace)[0]
     table = _LOSS_TEMPLATES if op == "loss" else _LOSS_GRAD_TEMPLATES
     return [t.replace("{N}", str(n)) if isinstance(t, str) else t for t in table[trace.loss_fn.name]]
+
+
+_PENALTY_OPS = ("penalty", "penalty_grad")
+_UPDATE_OPS = ("velocity", "bias_correction", "adam_m", "adam_v", "adam")
+#: The phase of an update step, by its op, in the step's title.
+_UPDATE_TITLES = {"velocity": "momentum update", "momentum": "momentum update",
+                  **{op: "Adam update" for op in ("bias_correction", "adam_m", "adam_v", "unbias",
+                                                  "adam")}}
+
+
+def _penalty_template(step: Step, trace: Trace) -> list[Any]:
+    """The penalty (the weights of every layer) and its gradient, with l1 and l2's numbers."""
+    l1, l2 = f"{trace.l1:g}", f"{trace.l2:g}"
+    if step.op == "penalty_grad":
+        return [f"{l1} × sign(", 0, f") + 2 × {l2} ×", 0]
+    tokens: list[Any] = [f"{l1} × Σ|W| + {l2} × ΣW² over"]
+    for i in range(len(step.operands)):
+        tokens += ([","] if i else []) + [i]
+    return tokens
+
+
+def _update_template(step: Step, trace: Trace) -> list[Any]:
+    """Momentum's and Adam's steps, with the optimizer's numbers."""
+    rule = trace.rule
+    b1, b2 = rule.betas
+    if step.op == "velocity":
+        return [f"{rule.momentum:g} ×", 0, "+", 1]
+    if step.op == "bias_correction":
+        return [f"1 − {b1 if step.name == 'bc1' else b2:g} ^", 0]
+    if step.op == "adam_m":
+        return [f"{b1:g} ×", 0, f"+ {1 - b1:g} ×", 1]
+    if step.op == "adam_v":
+        return [f"{b2:g} ×", 0, f"+ {1 - b2:g} × (", 1, ")²"]
+    return [0, f"− {rule.lr:g} ×", 1, "/ (√", 2, f"+ {rule.eps:g})"]
 
 
 def shapes_line(step: Step, trace: Trace) -> str:
@@ -136,8 +176,10 @@ def step_formula_latex(step: Step) -> str:
 
 
 def step_title(step: Step, total: int) -> str:
-    phase = {"forward": "forward pass", "loss": "loss", "backward": "backward pass",
-             "update": "SGD update"}[step.phase]
+    if step.phase == "update":
+        phase = _UPDATE_TITLES.get(getattr(step, "op", ""), "SGD update")
+    else:
+        phase = {"forward": "forward pass", "loss": "loss", "backward": "backward pass"}[step.phase]
     return f"Step {step.index + 1} of {total} · {phase} · {step.name}"
 
 
@@ -158,7 +200,7 @@ mark.bpv-quiz { background: #ffd54f; color: #000; outline: 2px solid #e65100; }
 /* Each panel is its own layout and paint island: a redraw inside one panel
    does not make the browser lay out and repaint the whole notebook. */
 .bpv-stepper, .bpv-diagram-panel, .bpv-boundary, .bpv-sliders, .bpv-drilldown,
-.bpv-training, .bpv-landscape { contain: layout paint style; }
+.bpv-training, .bpv-landscape, .bpv-graph { contain: layout paint style; }
 /* noUiSlider asks for compositor layers per slider (will-change: transform on
    its bars, a hidden backface on its handle). With a hundred sliders, sorting
    those layers after every redraw cost more than the redraw itself; a moved

@@ -1,4 +1,4 @@
-"""The NumPy engine: activations, losses, the MLP, its trace, SGD and gradcheck.
+"""The NumPy engine: activations, losses, the MLP, its trace, the optimizers and gradcheck.
 
 Imports nothing but NumPy, so it can be read, tested and reused on its own.
 """
@@ -11,12 +11,13 @@ from .trace import PHASES, Step, StepSpec, Trace, grad_key, param_name, value_ke
 from .training import Trainer
 from .value import Value
 from . import ops
+from . import optim
 from . import grid, landscape, paths, training
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Tanh",
     "get_activation", "GradcheckReport", "gradcheck", "LOSSES", "BCELoss",
     "CrossEntropyLoss", "Loss", "MSELoss", "get_loss", "MLP", "PHASES", "Step",
-    "StepSpec", "Trace", "grad_key", "param_name", "value_key", "Trainer", "Value", "ops",
+    "StepSpec", "Trace", "grad_key", "param_name", "value_key", "Trainer", "Value", "ops", "optim",
     "grid", "landscape", "paths", "training",
 ]

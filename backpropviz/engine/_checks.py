@@ -42,6 +42,19 @@ def positive_finite(name: str, value: Any) -> float:
     return x
 
 
+def nonnegative_finite(name: str, value: Any) -> float:
+    """A finite number of at least zero (a penalty weight, a momentum)."""
+    x = as_real(name, value)
+    if not (math.isfinite(x) and x >= 0):
+        raise ValueError(f"{name} must be a finite number of at least 0, got {x!r}")
+    return x + 0.0  # -0.0 becomes 0.0
+
+
+def penalty_weights(l1: Any, l2: Any) -> tuple[float, float]:
+    """The weights of the L1 and L2 penalty, each a finite number of at least 0."""
+    return nonnegative_finite("l1", l1), nonnegative_finite("l2", l2)
+
+
 def as_int(name: str, value: Any, minimum: int | None = None) -> int:
     """``value`` as a Python int, at least ``minimum`` when given."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -1,7 +1,8 @@
 """The loss over a 2-D slice of parameter space: two parameters varied, the rest fixed.
 
 All grid points are evaluated in one batched forward pass (a leading grid axis
-on every array), not one pass per point.
+on every array), not one pass per point. With ``l1``/``l2`` the loss is the data
+loss plus the penalty on the weights, as in ``MLP.trace``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 
 from ._checks import as_int, positive_finite
 from .limits import MAX_LANDSCAPE, check_count
-from .ops import LINEAR
+from .ops import LINEAR, PENALTY
 from .losses import get_loss
 from .mlp import MLP
 from .paths import parse_entry
@@ -34,14 +35,16 @@ class LossSlice:
 
 
 def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple[str, Any],
-               span: float = 1.0, resolution: int = 41) -> LossSlice:
+               span: float = 1.0, resolution: int = 41, l1: float = 0.0,
+               l2: float = 0.0) -> LossSlice:
     """The loss with parameter entries ``a`` and ``b`` (e.g. ``("layer1.weight", (0, 1))``)
-    moved by up to ``span`` either side of their current values."""
+    moved by up to ``span`` either side of their current values; with ``l1``, ``l2``
+    the loss includes the penalty ``l1·Σ|W| + l2·ΣW²`` (and so does the gradient)."""
     span = positive_finite("span", span)
     resolution = check_count("resolution", as_int("resolution", resolution, minimum=3),
                              MAX_LANDSCAPE, "points per side")
     loss_name = get_loss(loss).name
-    t = net.trace(X, Y, loss=loss_name)
+    t = net.trace(X, Y, loss=loss_name, l1=l1, l2=l2)
     la, ka, ia = parse_entry(t, a[0], a[1])
     lb, kb, ib = parse_entry(t, b[0], b[1])
     if (a[0], ia) == (b[0], ib):
@@ -54,6 +57,7 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
     G = A.size
     loss_fn = get_loss(loss_name)
     H: np.ndarray = t["X"]
+    weights = []  # every layer's W, a stack (G, out, in) where it varies
     with np.errstate(all="ignore"):
         for l, (W, Bias, f) in enumerate(net.layers(), 1):
             if l in (la, lb):  # this layer's W and B differ from one grid point to the next
@@ -64,7 +68,11 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
                         W[(slice(None), *idx)] = vals
                     elif name == f"layer{l}.bias":
                         Bias[(slice(None), *idx)] = vals
+            weights.append(W)
             H = f.forward(LINEAR.forward(H, W, Bias))
-        values = loss_fn.batch_forward(H, t["Y"]).reshape(A.shape)
+        values = loss_fn.batch_forward(H, t["Y"])
+        if t.l1 or t.l2:
+            values = values + PENALTY.forward(weights, t.l1, t.l2)
+        values = values.reshape(A.shape)
     grad = (float(t[grad_key(a[0])][ia]), float(t[grad_key(b[0])][ib]))
     return LossSlice((a[0], ia), (b[0], ib), av, bv, values, (ca, cb), grad)

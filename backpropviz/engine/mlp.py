@@ -3,7 +3,9 @@
 Layer ``l`` (counting from 1) has ``layer{l}.weight`` of shape (out, in) and
 ``layer{l}.bias`` of shape (out,), and computes ``Z = H_prev @ W.T + B`` then
 ``H = f(Z)``. ``MLP.trace`` runs one forward and backward pass and returns a
-``Trace`` of every intermediate; ``MLP.sgd_step`` applies ``W <- W - lr * dL/dW``.
+``Trace`` of every intermediate (with ``l1``/``l2``, of the regularised loss;
+with an ``optimizer`` from ``optim.py``, of its update); ``MLP.sgd_step`` applies
+``W <- W - lr * dL/dW``.
 
 Parameter arrays are never modified in place: an update binds new (read-only)
 arrays, so a trace taken earlier keeps the numbers it was computed with.
@@ -17,12 +19,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import as_int, describe, float_array, matrix, positive_finite, require_finite
+from ._checks import (as_int, describe, float_array, matrix, penalty_weights, positive_finite,
+                      require_finite)
 from .activations import Activation, get_activation
 from .limits import MAX_DATA_ENTRIES, MAX_ROWS, check_data_shape, check_sizes
 from .losses import get_loss
-from .ops import LINEAR, SGD_UPDATE
-from .trace import Trace, build_schema, param_name
+from .ops import LINEAR, PENALTY, SGD_UPDATE
+from .trace import DATA_LOSS, PENALTY_KEY, Trace, UpdateRule, build_schema, param_name, part_key
+
 
 
 class LayerKeys(NamedTuple):
@@ -39,11 +43,18 @@ class LayerKeys(NamedTuple):
     dB: str
     new_W: str
     new_B: str
+    dW_data: str
+    dW_penalty: str
 
     @classmethod
     def of(cls, l: int) -> "LayerKeys":
         return cls(f"W{l}", f"B{l}", f"Z{l}", f"H{l}", f"dL/dH{l}", f"dH{l}/dZ{l}",
-                   f"dL/dZ{l}", f"dL/dW{l}", f"dL/dB{l}", f"new W{l}", f"new B{l}")
+                   f"dL/dZ{l}", f"dL/dW{l}", f"dL/dB{l}", f"new W{l}", f"new B{l}",
+                   part_key(f"dL/dW{l}", "data"), part_key(f"dL/dW{l}", "penalty"))
+
+
+#: ``optim.Optimizer``, imported on first use (optim.py imports this module).
+_Optimizer: Any = None
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
@@ -98,7 +109,7 @@ class MLP:
             seed = as_int("seed", seed, minimum=0)
         self.seed = seed
         self._keys = [LayerKeys.of(l) for l in range(1, n + 1)]
-        self._schemas: dict[tuple[str, bool], tuple] = {}
+        self._schemas: dict[tuple[str, str | None, bool], tuple] = {}
         self._W: list[np.ndarray] = []
         self._B: list[np.ndarray] = []
         self.reset_parameters(seed)
@@ -129,6 +140,12 @@ class MLP:
             B.append(_frozen(rng.uniform(-bound, bound, size=fan_out)))
         self._W, self._B = W, B
         self._version = object()
+
+    @property
+    def version(self) -> object:
+        """Which parameters the net has: a new object whenever they change (a trace
+        remembers the version it was computed from)."""
+        return self._version
 
     def layers(self) -> list[tuple[np.ndarray, np.ndarray, Activation]]:
         """(W, B, activation) of every layer, the arrays read-only and not copied:
@@ -196,6 +213,23 @@ class MLP:
         W, B, version = snapshot
         self._W, self._B, self._version = list(W), list(B), version
 
+    def install_update(self, new: Mapping[str, np.ndarray]) -> None:
+        """Bind ``new["new W1"]``, ``new["new B1"]``, ... (a trace's update, or an
+        optimizer's) as the parameters, as they are: no copy, made read-only."""
+        if isinstance(new, Trace) and new.version is self._version:  # this net's: shapes are right
+            self._W = [_frozen(new[k.new_W]) for k in self._keys]
+            self._B = [_frozen(new[k.new_B]) for k in self._keys]
+            self._version = object()
+            return
+        W, B = [], []
+        for k, w, b in zip(self._keys, self._W, self._B):
+            for name, arr, old, out in ((k.new_W, new[k.new_W], w, W), (k.new_B, new[k.new_B], b, B)):
+                if type(arr) is not np.ndarray or arr.shape != old.shape:
+                    raise ValueError(f"{name} must be an array of shape {old.shape}, got {describe(arr)}")
+                out.append(_frozen(arr))
+        self._W, self._B = W, B
+        self._version = object()
+
     def copy(self) -> "MLP":
         """An independent net with the same layers and parameters."""
         twin = MLP(self.sizes, list(self.activations), seed=0)
@@ -231,7 +265,8 @@ class MLP:
 
     predict = forward
 
-    def trace(self, X: Any, Y: Any, loss: Any = "mse", lr: float | None = None) -> Trace:
+    def trace(self, X: Any, Y: Any, loss: Any = "mse", lr: float | None = None, *,
+              l1: float = 0.0, l2: float = 0.0, optimizer: Any = None) -> Trace:
         """One forward and backward pass over the batch (X, Y); every intermediate kept.
 
         Parameters
@@ -243,6 +278,17 @@ class MLP:
         lr : float, optional
             When given, the trace also holds the SGD update (``new W1``, ...) and
             its steps; ``sgd_step`` then installs exactly those arrays.
+        l1, l2 : float, optional
+            Weights of the L1 and L2 penalty on every layer's weights (not the
+            biases): ``loss`` becomes ``data loss + penalty``, with
+            ``penalty = l1·Σ|W| + l2·ΣW²``, and ``dL/dW1`` becomes
+            ``dL/dW1 (data) + dL/dW1 (penalty)``. Both 0 (the default): no penalty.
+        optimizer : ``optim.SGD`` or ``optim.Adam`` built on this net, optional
+            When given (instead of ``lr``), the trace holds the optimizer's update
+            computed from its current state, which is left unchanged (velocity
+            ``new v W1``; Adam's ``t``, ``bc1``, ``bc2``, ``new m W1``,
+            ``new v W1``, ``mhat W1``, ``vhat W1``; then ``new W1``);
+            ``optimizer.step`` then installs exactly those arrays.
         """
         loss_fn = get_loss(loss)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -250,6 +296,15 @@ class MLP:
             Yt = loss_fn.targets(Y, X.shape[0], self.sizes[-1])
         if lr is not None:
             lr = positive_finite("lr", lr)
+        penalty = False
+        if not (type(l1) is float and type(l2) is float and l1 == 0.0 and l2 == 0.0):
+            l1, l2 = penalty_weights(l1, l2)  # anything but two float zeros is checked
+            penalty = bool(l1 or l2)
+        rule, optimizer_version = None, None
+        if optimizer is not None:
+            rule, optimizer_version = self._check_optimizer(optimizer, lr)
+            lr = rule.lr
+        sgd = lr is not None and (rule is None or rule.kind == "sgd")
         v: dict[str, Any] = {"X": X, "Y": Yt}
         layers = []
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -260,24 +315,54 @@ class MLP:
                 H = f.forward(Z)
                 layers.append((k, W, B, f, H_prev, Z, H))
                 v[k.W], v[k.B], v[k.Z], v[k.H] = W, B, Z, H
-            v["loss"], dH = loss_fn.forward_grad(H, Yt, v)
+            if penalty:
+                v[DATA_LOSS], dH = loss_fn.forward_grad(H, Yt, v)
+                v[PENALTY_KEY] = PENALTY.forward(self._W, l1, l2)
+                v["loss"] = v[DATA_LOSS] + v[PENALTY_KEY]
+            else:
+                v["loss"], dH = loss_fn.forward_grad(H, Yt, v)
             # One pass from the output back: dL/dH, f'(Z), dL/dZ, dL/dW, dL/dB (and the update).
             for k, W, B, f, H_prev, Z, H in reversed(layers):
                 local = f.derivative(Z, H)
                 dZ = dH * local
                 dH_prev, dW, dB = LINEAR.backward(dZ, H_prev, W, need_input=H_prev is not X)
+                if penalty:
+                    v[k.dH], v[k.local], v[k.dZ] = dH, local, dZ
+                    v[k.dW_data], v[k.dW_penalty] = dW, PENALTY.gradient(W, l1, l2)
+                    dW = dW + v[k.dW_penalty]
                 v[k.dH], v[k.local], v[k.dZ], v[k.dW], v[k.dB] = dH, local, dZ, dW, dB
-                if lr is not None:
+                if sgd:
                     v[k.new_W] = SGD_UPDATE.forward(W, dW, lr)
                     v[k.new_B] = SGD_UPDATE.forward(B, dB, lr)
                 dH = dH_prev
-        schema_key = (loss_fn.name, lr is not None)
+            if rule is not None and not sgd:
+                v.update(optimizer.preview(v))
+        update = rule.kind if rule is not None else ("sgd" if lr is not None else None)
+        schema_key = (loss_fn.name, update, penalty)
         schema = self._schemas.get(schema_key)
         if schema is None:
             schema = self._schemas[schema_key] = build_schema(
-                self.sizes, self.activations, loss_fn, lr is not None
+                self.sizes, self.activations, loss_fn, update, penalty
             )
-        return Trace(v, schema, self.sizes, self.activations, loss_fn, lr, self._version)
+        if rule is None and not penalty:
+            return Trace(v, schema, self.sizes, self.activations, loss_fn, lr, self._version)
+        return Trace(v, schema, self.sizes, self.activations, loss_fn, lr, self._version,
+                     rule, l1 if penalty else 0.0, l2 if penalty else 0.0, optimizer_version)
+
+    def _check_optimizer(self, optimizer: Any, lr: float | None) -> tuple[UpdateRule, object]:
+        """The update rule and state version of ``optimizer``, or a clear error."""
+        global _Optimizer
+        if _Optimizer is None:
+            from .optim import Optimizer as _Optimizer  # here: optim.py imports this module
+        if not isinstance(optimizer, _Optimizer):
+            raise TypeError(f"optimizer must be a bpv.optim.SGD or bpv.optim.Adam, got {describe(optimizer)}")
+        if optimizer.net is not self:
+            raise ValueError("optimizer must be built on this net (bpv.optim.SGD(net, ...)), "
+                             "got one built on another net")
+        if lr is not None:
+            raise ValueError(f"give lr or optimizer, not both: the optimizer has its own lr "
+                             f"({optimizer.lr:g}), got lr={lr:g} too")
+        return optimizer.rule(), optimizer.version
 
     def sgd_step(self, trace: Trace, lr: float | None = None) -> None:
         """Plain SGD, ``W <- W - lr * dL/dW`` for every parameter, from ``trace``.
@@ -300,7 +385,7 @@ class MLP:
         elif not (type(lr) is float and 0.0 < lr < inf):
             lr = positive_finite("lr", lr)
         W, B = [], []
-        if lr == trace.lr:  # install exactly the arrays the trace shows
+        if lr == trace.lr and trace.update_kind == "sgd":  # exactly the arrays the trace shows
             for k in self._keys:
                 W.append(_frozen(trace[k.new_W]))
                 B.append(_frozen(trace[k.new_B]))

@@ -12,7 +12,10 @@ The table:
 * the activations (``activations.py``): ``forward``, ``forward_into``,
   ``derivative`` and the elementwise chain-rule step;
 * the losses (``losses.py``): ``forward``, ``grad``, ``batch_forward``;
-* ``SGD_UPDATE``: ``W - lr * dL/dW``;
+* ``PENALTY``: L1/L2 regularisation of the weights, ``l1·Σ|W| + l2·ΣW²``, its
+  gradient, and the two sums it adds (to the loss, to each weight's gradient);
+* ``SGD_UPDATE``: ``W - lr * dL/dW``; ``MOMENTUM``: the velocity and its update;
+  ``ADAM``: the two moments, their bias correction and the update;
 * ``SCALAR_OPS``: lesson 00's scalar operations for ``bpv.Value``, the
   activations among them being the very same objects a layer uses.
 
@@ -95,8 +98,125 @@ class SGDUpdate:
         return P - lr * G
 
 
+class Penalty:
+    """L1 and L2 regularisation of the weights (never the biases, as TensorFlow
+    Playground): ``penalty = l1·Σ|W| + l2·ΣW²`` summed over every layer's W, added
+    to the data loss. Its gradient with respect to one layer's W is
+    ``l1·sign(W) + 2·l2·W``, with sign(0) = 0 (autograd's derivative of |w| at 0),
+    and it is added to that layer's gradient from the data.
+
+    A weight of 0 (``l1=0`` or ``l2=0``) drops its term from the computation, so
+    that the penalty of a diverged net's inf weights is what the other term says.
+    """
+
+    name = "penalty"
+    label = "λ₁Σ|W| + λ₂ΣW²"
+    # {abs} and {sq} are filled with one sum per layer: "Σ|W1| + Σ|W2|"
+    latex = r"{r} = \lambda_1 \left({abs}\right) + \lambda_2 \left({sq}\right)"
+    text = "{r} = l1·({abs}) + l2·({sq})"
+    abs_latex, abs_text = r"\sum |{w}|", "Σ|{w}|"
+    sq_latex, sq_text = r"\sum {w}^2", "Σ{w}²"
+    grad_latex = r"{dr} = \lambda_1 \operatorname{sign}({w}) + 2\lambda_2\,{w}"
+    grad_text = "{dr} = l1·sign({w}) + 2·l2·{w}"
+    # the loss is the data loss plus the penalty; a weight's gradient, the two parts'
+    total_latex, total_text = "{l} = {data} + {r}", "{l} = {data} + {r}"
+    sum_latex, sum_text = "{dw} = {data} + {dr}", "{dw} = {data} + {dr}"
+
+    @staticmethod
+    def layer(W: np.ndarray, l1: float, l2: float) -> tuple[np.floating | float, np.floating | float]:
+        """(Σ|W|, ΣW²) of one layer's weights, each 0.0 when its weight is 0.
+        ``W`` may be a stack (G, out, in): then each sum has shape (G,)."""
+        axes = (-2, -1)
+        a = np.add.reduce(np.abs(W), axis=axes) if l1 else 0.0
+        b = np.add.reduce(W * W, axis=axes) if l2 else 0.0
+        return a, b
+
+    def forward(self, Ws: list[np.ndarray], l1: float, l2: float) -> np.floating | float:
+        """The penalty of the weights ``Ws`` (one per layer), as the formula reads."""
+        sums = [self.layer(W, l1, l2) for W in Ws]
+        total = 0.0
+        if l1:
+            total = total + l1 * sum(a for a, _ in sums)
+        if l2:
+            total = total + l2 * sum(b for _, b in sums)
+        return total
+
+    @staticmethod
+    def gradient(W: np.ndarray, l1: float, l2: float) -> np.ndarray:
+        """d(penalty)/dW for one layer: ``l1·sign(W) + 2·l2·W``, shape of W."""
+        if not l1:
+            return (2 * l2) * W
+        if not l2:
+            return l1 * np.sign(W)
+        return l1 * np.sign(W) + (2 * l2) * W
+
+
+class MomentumUpdate:
+    """SGD with momentum, as ``torch.optim.SGD(momentum=μ)``: the velocity
+    ``v' = μ·v + g`` (v starts at 0, so the first v' is g), then ``P' = P - lr·v'``."""
+
+    name = "momentum"
+    label = "μ·v + g"
+    velocity_latex = r"{v}' = \mu\,{v} + {g}"
+    velocity_text = "new {v} = μ·{v} + {g}"
+    latex = r"{p}' = {p} - \eta\,{v}'"
+    text = "new {p} = {p} − lr·new {v}"
+
+    @staticmethod
+    def velocity(V: np.ndarray, G: np.ndarray, momentum: float) -> np.ndarray:
+        return momentum * V + G
+
+    @staticmethod
+    def forward(P: np.ndarray, V_new: np.ndarray, lr: float) -> np.ndarray:
+        return P - lr * V_new
+
+
+class AdamUpdate:
+    """Adam, as ``torch.optim.Adam``: at step t (counting from 1),
+    ``m' = β1·m + (1 − β1)·g``, ``v' = β2·v + (1 − β2)·g²``, the bias-corrected
+    ``m̂ = m' / (1 − β1ᵗ)`` and ``v̂ = v' / (1 − β2ᵗ)``, then
+    ``P' = P − lr·m̂ / (√v̂ + ε)``. The moments start at 0."""
+
+    name = "adam"
+    label = "Adam"
+    correction_latex = r"{c} = 1 - \beta_{k}^{t}"
+    correction_text = "{c} = 1 − β{k}^t"
+    m_latex = r"{m}' = \beta_1 {m} + (1 - \beta_1)\,{g}"
+    m_text = "new {m} = β1·{m} + (1 − β1)·{g}"
+    v_latex = r"{v}' = \beta_2 {v} + (1 - \beta_2)\left({g}\right)^2"
+    v_text = "new {v} = β2·{v} + (1 − β2)·({g})²"
+    unbias_latex = r"{hat} = \frac{{new}}{{c}}"
+    unbias_text = "{hat} = {new} / {c}"
+    latex = r"{p}' = {p} - \eta\,\frac{{mhat}}{\sqrt{{vhat}} + \epsilon}"
+    text = "new {p} = {p} − lr·{mhat} / (√{vhat} + ε)"
+
+    @staticmethod
+    def correction(beta: float, t: int) -> float:
+        """``1 − βᵗ``, what a moment is divided by at step t."""
+        return 1 - beta ** t
+
+    @staticmethod
+    def first_moment(M: np.ndarray, G: np.ndarray, beta1: float) -> np.ndarray:
+        return beta1 * M + (1 - beta1) * G
+
+    @staticmethod
+    def second_moment(V: np.ndarray, G: np.ndarray, beta2: float) -> np.ndarray:
+        return beta2 * V + (1 - beta2) * (G * G)
+
+    @staticmethod
+    def unbias(moment: np.ndarray, correction: float) -> np.ndarray:
+        return moment / correction
+
+    @staticmethod
+    def forward(P: np.ndarray, Mhat: np.ndarray, Vhat: np.ndarray, lr: float, eps: float) -> np.ndarray:
+        return P - lr * Mhat / (np.sqrt(Vhat) + eps)
+
+
 LINEAR = Linear()
 SGD_UPDATE = SGDUpdate()
+PENALTY = Penalty()
+MOMENTUM = MomentumUpdate()
+ADAM = AdamUpdate()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,13 @@
 """A whole training session to JSON and back, bit for bit, and safely.
 
-Version 2 (written since this release) stores every array as
+Version 3 (written since this release) is version 2 with the optimizer and the
+penalty: ``training.optimizer`` (its name and settings), ``training.l1`` and
+``training.l2``, the optimizer's state in ``training.optimizer_state`` (Adam's
+step count ``t`` and its arrays by name, ``"m W1"``, ...) and each undo
+snapshot's in ``training.history.optimizer`` (stacked by column, as the
+parameters). Versions 2 and 1 are read as plain SGD without a penalty.
+
+Version 2 stores every array as
 
     {"shape": [4, 2], "dtype": "<f8", "base64": "..."}
 
@@ -35,10 +42,16 @@ from .limits import (MAX_DATA_ENTRIES, MAX_LAYERS, MAX_ROWS, MAX_STEPS, MAX_UNDO
                      check_data_shape, check_sizes)
 from .losses import LOSSES
 from .mlp import MLP
+from .optim import OPTIMIZERS
+from .trace import slot_key, value_key
 from .training import Curve, Snapshot, Trainer
 
 FORMAT = "backpropviz"
-VERSION = 2
+VERSION = 3
+#: The versions ``loads`` reads.
+VERSIONS = (1, 2, 3)
+#: The slots of each optimizer's state, per parameter; Adam's also has its step count t.
+SLOTS = {"sgd": (), "momentum": ("v",), "adam": ("m", "v")}
 #: Largest file read, in bytes: room for a curve of MAX_STEPS + 1 points in all four
 #: series (43 MB in base64), a full undo history and data at the row cap. Parsing
 #: holds the text and its parsed strings, about twice the file (three times when
@@ -83,7 +96,7 @@ def rng_to_json(state: dict) -> dict:
 
 def trainer_to_dict(trainer: Trainer, Y_raw: np.ndarray, Y_test_raw: np.ndarray | None,
                     initial: dict[str, np.ndarray], extra: dict | None = None) -> dict:
-    """Everything needed to continue this session exactly where it is (version 2)."""
+    """Everything needed to continue this session exactly where it is (version 3)."""
     net = trainer.net
     shapes = net.parameter_shapes()
     orders: list[dict] = []
@@ -103,6 +116,17 @@ def trainer_to_dict(trainer: Trainer, Y_raw: np.ndarray, Y_test_raw: np.ndarray 
         return by_id[id(order)]
 
     history = trainer.history
+    names = _state_names(trainer.optimizer, net.parameter_shapes())
+    state = trainer.optim.state_dict()
+
+    def optimizer_columns() -> dict:
+        out: dict[str, Any] = {"arrays": {k: array_to_json(np.stack([s.optim[k] for s in history])
+                                                            if history else np.empty((0, *shape)))
+                                          for k, shape in names.items()}}
+        if trainer.optimizer == "adam":
+            out["t"] = [int(s.optim["t"]) for s in history]
+        return out
+
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -119,6 +143,12 @@ def trainer_to_dict(trainer: Trainer, Y_raw: np.ndarray, Y_test_raw: np.ndarray 
         "training": {
             "loss": trainer.loss,
             "lr": _hex(trainer.lr),
+            "optimizer": {"name": trainer.optimizer, "momentum": _hex(trainer.momentum),
+                          "betas": [_hex(b) for b in trainer.betas], "eps": _hex(trainer.eps)},
+            "l1": _hex(trainer.l1),
+            "l2": _hex(trainer.l2),
+            "optimizer_state": {"arrays": {k: array_to_json(state[k]) for k in names},
+                                **({"t": int(state["t"])} if "t" in state else {})},
             "batch_size": trainer.batch_size,
             "seed": trainer.seed,
             "steps": trainer.steps,
@@ -135,6 +165,7 @@ def trainer_to_dict(trainer: Trainer, Y_raw: np.ndarray, Y_test_raw: np.ndarray 
                 "cursor": [s.cursor for s in history],
                 "order": [order_ref(s.order) for s in history],
                 "epochs_done": [s.epochs_done for s in history],
+                "optimizer": optimizer_columns(),
             },
             "orders": orders,
             "curve": {name: array_to_json(getattr(trainer.curve, name)) for name in CURVE_SERIES},
@@ -236,8 +267,8 @@ class _Reader:
     def __init__(self, version: int) -> None:
         self.version = version
         self.seen_orders: dict[bytes, np.ndarray] = {}  # version 1: one array per distinct order
-        self.keys = {"shape", "dtype", "base64"} if version == 2 else {"shape", "hex"}
-        self.form = ('{"shape": [...], "dtype": "<f8", "base64": "..."}' if version == 2
+        self.keys = {"shape", "dtype", "base64"} if version >= 2 else {"shape", "hex"}
+        self.form = ('{"shape": [...], "dtype": "<f8", "base64": "..."}' if version >= 2
                      else '{"shape": [...], "hex": [...]}')
 
     def dims(self, v: Any, path: str, ndims: tuple[int, ...]) -> tuple[int, ...]:
@@ -311,7 +342,7 @@ class _Reader:
         """A shuffled order of the ``n`` rows: inline (version 1) or an index into ``orders``."""
         if v is None:
             return None
-        if self.version == 2:
+        if self.version >= 2:
             if not orders:
                 raise _fail(path, "null (training.orders is empty)", v)
             return orders[_int(v, path, 0, len(orders) - 1)]
@@ -473,20 +504,21 @@ def _extra(v: Any) -> dict:
 
 
 def loads(text: str | bytes | bytearray) -> dict:
-    """Parse and check a saved session (version 1 or 2); returns its parts, builds nothing shared.
+    """Parse and check a saved session (version 1, 2 or 3); returns its parts, builds nothing shared.
 
     The parts: ``net`` (a new MLP), ``parameters``, ``initial`` (dicts of arrays),
     ``X``, ``Y``, ``X_test``, ``Y_test``, ``loss``, ``lr``, ``batch_size``, ``seed``,
     ``steps``, ``epochs_done``, ``cursor``, ``order``, ``rng`` (a PCG64 state),
-    ``history`` (a list of ``Snapshot``), ``curve`` (a ``Curve``) and ``extra``.
-    Raises ``BadState`` naming the first bad field.
+    ``history`` (a list of ``Snapshot``), ``curve`` (a ``Curve``), ``optimizer``
+    (the Trainer's optimizer settings and penalty, as keyword arguments),
+    ``optimizer_state`` and ``extra``. Raises ``BadState`` naming the first bad field.
     """
     d = _parse(text)
     if _get(d, "format", "state") != FORMAT:
         raise _fail("format", repr(FORMAT), d["format"])
     version = _get(d, "version", "state")
-    if isinstance(version, bool) or not isinstance(version, int) or version not in (1, 2):
-        raise _fail("version", "1 or 2", version)
+    if isinstance(version, bool) or not isinstance(version, int) or version not in VERSIONS:
+        raise _fail("version", "1, 2 or 3", version)
     if version == 1 and len(text) > MAX_TEXT_V1:
         raise BadState(f"saved state: a version-1 file must be at most {MAX_TEXT_V1 // 2**20} MiB "
                        f"(save it again to write version 2), got {len(text):,} bytes")
@@ -513,13 +545,20 @@ def loads(text: str | bytes | bytearray) -> dict:
     n = X.shape[0]
     probe = np.random.default_rng(0)
     orders: list[np.ndarray] = []
-    if version == 2:
+    optimizer, names = _optimizer(tr, version, shapes)
+    if version >= 2:
         orders_in = _get(tr, "orders", "training")
         if not isinstance(orders_in, list) or len(orders_in) > MAX_UNDO + 1:
             raise _fail("training.orders", f"a list of at most {MAX_UNDO + 1} orders", orders_in)
         orders = [_permutation(read.array(o, f"training.orders[{i}]", shape=(n,), dtype=I4),
                                f"training.orders[{i}]") for i, o in enumerate(orders_in)]
     history = _history(read, _get(tr, "history", "training"), steps, n, shapes, orders, probe)
+    state = None
+    if version >= 3:
+        state = _optimizer_state(read, _get(tr, "optimizer_state", "training"),
+                                 optimizer["optimizer"], names, steps)
+        _history_optimizer(read, _get(_get(tr, "history", "training"), "optimizer", "training.history"),
+                           history, optimizer["optimizer"], names, steps)
     curve = _curve(read, _get(tr, "curve", "training"), steps, X_test is not None)
     return {
         "net": net, "parameters": params, "initial": initial,
@@ -532,8 +571,101 @@ def loads(text: str | bytes | bytearray) -> dict:
         "order": read.order(tr.get("order"), "training.order", n, orders),
         "rng": _rng(_get(tr, "rng", "training"), "training.rng", probe),
         "history": history, "curve": curve,
+        "optimizer": optimizer, "optimizer_state": state,
         "extra": extra,
     }
+
+
+def _state_names(optimizer: str, shapes: dict[str, tuple[int, ...]]) -> dict[str, tuple[int, ...]]:
+    """The arrays of an optimizer's state, by name (``"m W1"``), with their shapes."""
+    return {slot_key(slot, value_key(p)): shape for p, shape in shapes.items()
+            for slot in SLOTS[optimizer]}
+
+
+def _setting(v: Any, path: str, lo: float, hi: float | None, what: str,
+             closed: bool = True) -> float:
+    """A ``float.hex`` number from ``lo`` (included when ``closed``) below ``hi``."""
+    x = _float(v, path)
+    if not (math.isfinite(x) and (x >= lo if closed else x > lo) and (hi is None or x < hi)):
+        raise _fail(path, what, v)
+    return x
+
+
+def _optimizer(tr: Any, version: int,
+               shapes: dict[str, tuple[int, ...]]) -> tuple[dict, dict[str, tuple[int, ...]]]:
+    """The Trainer's optimizer settings and penalty (plain SGD, no penalty before
+    version 3), and the names and shapes of its state's arrays."""
+    if version < 3:
+        return {"optimizer": "sgd", "momentum": 0.9, "betas": (0.9, 0.999), "eps": 1e-8,
+                "l1": 0.0, "l2": 0.0}, {}
+    o = _get(tr, "optimizer", "training")
+    path = "training.optimizer"
+    if not isinstance(o, dict) or set(o) != {"name", "momentum", "betas", "eps"}:
+        raise _fail(path, "an object with the keys name, momentum, betas and eps",
+                    sorted(o) if isinstance(o, dict) else o)
+    name = o["name"]
+    if not isinstance(name, str) or name not in OPTIMIZERS:
+        raise _fail(f"{path}.name", f"one of {list(OPTIMIZERS)}", name)
+    betas = _list(o["betas"], f"{path}.betas", 2, "floats written by float.hex")
+    out = {
+        "optimizer": name,
+        "momentum": _setting(o["momentum"], f"{path}.momentum", 0.0, None,
+                             "a finite number greater than 0", closed=False),
+        "betas": tuple(_setting(b, f"{path}.betas[{i}]", 0.0, 1.0, "a number in [0, 1)")
+                       for i, b in enumerate(betas)),
+        "eps": _setting(o["eps"], f"{path}.eps", 0.0, None, "a finite number greater than 0",
+                        closed=False),
+        "l1": _setting(_get(tr, "l1", "training"), "training.l1", 0.0, None,
+                       "a finite number of at least 0"),
+        "l2": _setting(_get(tr, "l2", "training"), "training.l2", 0.0, None,
+                       "a finite number of at least 0"),
+    }
+    return out, _state_names(name, shapes)
+
+
+def _optimizer_state(read: _Reader, v: Any, name: str, names: dict[str, tuple[int, ...]],
+                     steps: int) -> dict[str, Any]:
+    """The optimizer's state: its arrays (inf/NaN allowed, as in the parameters of a
+    diverged run) and, for Adam, its step count t (at most the steps taken)."""
+    path = "training.optimizer_state"
+    keys = {"arrays", "t"} if name == "adam" else {"arrays"}
+    if not isinstance(v, dict) or set(v) != keys:
+        raise _fail(path, f"an object with the keys {sorted(keys)} (for {name})",
+                    sorted(v) if isinstance(v, dict) else v)
+    arrays = v["arrays"]
+    if not isinstance(arrays, dict) or set(arrays) != set(names):
+        raise _fail(f"{path}.arrays", f"an object with exactly the keys {list(names)}",
+                    sorted(arrays) if isinstance(arrays, dict) else arrays)
+    state: dict[str, Any] = {k: read.array(arrays[k], f"{path}.arrays.{k}", shape=shape)
+                             for k, shape in names.items()}
+    if name == "adam":
+        state["t"] = _int(v["t"], f"{path}.t", 0, steps)
+    return state
+
+
+def _history_optimizer(read: _Reader, v: Any, history: list[Snapshot], name: str,
+                       names: dict[str, tuple[int, ...]], steps: int) -> None:
+    """Each undo snapshot's optimizer state, stored by column; set on the snapshots."""
+    path = "training.history.optimizer"
+    length = len(history)
+    keys = {"arrays", "t"} if name == "adam" else {"arrays"}
+    if not isinstance(v, dict) or set(v) != keys:
+        raise _fail(path, f"an object with the keys {sorted(keys)} (for {name})",
+                    sorted(v) if isinstance(v, dict) else v)
+    arrays = v["arrays"]
+    if not isinstance(arrays, dict) or set(arrays) != set(names):
+        raise _fail(f"{path}.arrays", f"an object with exactly the keys {list(names)}",
+                    sorted(arrays) if isinstance(arrays, dict) else arrays)
+    stacks = {k: read.array(arrays[k], f"{path}.arrays.{k}", shape=(length, *shape))
+              for k, shape in names.items()}
+    ts = None
+    if name == "adam":
+        ts = _list(v["t"], f"{path}.t", length, "whole numbers")
+        ts = [_int(t, f"{path}.t[{i}]", 0, steps) for i, t in enumerate(ts)]
+    for i, snap in enumerate(history):
+        snap.optim = {k: a[i] for k, a in stacks.items()}
+        if ts is not None:
+            snap.optim["t"] = ts[i]
 
 
 def _data(read: _Reader, data: Any, inputs: int) -> tuple:
@@ -573,7 +705,7 @@ def _curve(read: _Reader, v: Any, steps: int, with_test: bool) -> Curve:
         why = (f" (steps + 1 = {steps + 1} points"
                + ("" if length else ", none without test rows") + ")")
         values = _get(v, name, "training.curve")
-        if read.version == 2:
+        if read.version >= 2:
             series[name] = read.array(values, path, shape=(length,), why=why)
             continue
         if not isinstance(values, list) or len(values) != length:
@@ -629,12 +761,14 @@ def build_trainer(parts: dict) -> Trainer:
     try:
         trainer = Trainer(net, parts["X"], parts["Y"], loss=parts["loss"], lr=parts["lr"],
                           batch_size=parts["batch_size"], seed=parts["seed"],
-                          X_test=parts["X_test"], Y_test=parts["Y_test"], start=parts["initial"])
+                          X_test=parts["X_test"], Y_test=parts["Y_test"], start=parts["initial"],
+                          **parts["optimizer"])
     except (ValueError, TypeError) as exc:
         raise BadState(f"saved state: the data does not fit the net and loss: {exc}") from None
     try:
         trainer.resume(parts["parameters"], parts["steps"], parts["epochs_done"], parts["cursor"],
-                       parts["order"], parts["rng"], parts["history"], parts["curve"])
+                       parts["order"], parts["rng"], parts["history"], parts["curve"],
+                       parts["optimizer_state"])
     except (ValueError, TypeError) as exc:
         raise BadState(f"saved state: training.{exc}") from None
     return trainer

@@ -10,7 +10,14 @@ A ``Trace`` maps the seed notebook's names to arrays::
     dL/dH2, dL/dZ2, ...   gradients of the loss with respect to each of them
     dH2/dZ2, ...          the local derivative f'(Z) of each activation
     dL/dW2, dL/dB2, ...   parameter gradients, shaped like the parameters
-    new W1, new B1, ...   the SGD update ``W - lr * dL/dW`` (only when traced with lr)
+    new W1, new B1, ...   the updated parameters (only when traced with lr or an optimizer)
+
+With ``l1``/``l2`` regularisation, ``loss`` is ``data loss + penalty`` and each
+weight's gradient ``dL/dW1`` is ``dL/dW1 (data) + dL/dW1 (penalty)``, all of them
+keys. Traced with momentum, the update also holds each parameter's velocity
+(``v W1`` before, ``new v W1`` after); with Adam, the step number ``t``, the bias
+corrections ``bc1``, ``bc2`` and each parameter's moments (``m W1``, ``v W1``,
+``new m W1``, ``new v W1``, ``mhat W1``, ``vhat W1``).
 
 and is also the ordered list of ``steps`` a teacher writes on the board.
 A trace is a snapshot: nothing that happens to the net later changes it.
@@ -26,9 +33,35 @@ import numpy as np
 
 from .activations import Activation
 from .losses import Loss
-from .ops import LINEAR, SGD_UPDATE, fill
+from .ops import ADAM, LINEAR, MOMENTUM, PENALTY, SGD_UPDATE, fill
 
 PHASES = ("forward", "loss", "backward", "update")
+#: The update rules a trace can show: plain SGD, SGD with momentum, Adam.
+UPDATES = ("sgd", "momentum", "adam")
+#: The keys of a regularised trace's two parts of the loss.
+DATA_LOSS, PENALTY_KEY = "data loss", "penalty"
+
+
+def slot_key(slot: str, value: str) -> str:
+    """The key of an optimizer's slot for one parameter: ``slot_key("m", "W1") == "m W1"``."""
+    return f"{slot} {value}"
+
+
+def part_key(grad: str, part: str) -> str:
+    """One part of a regularised weight gradient: ``part_key("dL/dW1", "data") == "dL/dW1 (data)"``."""
+    return f"{grad} ({part})"
+
+
+@dataclass(frozen=True)
+class UpdateRule:
+    """The update a trace shows and its settings: ``kind`` is ``"sgd"``,
+    ``"momentum"`` or ``"adam"``; the fields the kind does not use keep their defaults."""
+
+    kind: str
+    lr: float
+    momentum: float = 0.0
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = 1e-8
 
 
 def param_name(layer: int, kind: str) -> str:
@@ -120,23 +153,42 @@ class Step:
 
 def _tex(key: str) -> str:
     """LaTeX for a trace key: ``"dL/dZ2" -> \\frac{\\partial L}{\\partial Z_{2}}``."""
+    if key in _TEX:
+        return _TEX[key]
+    if key.endswith(")") and " (" in key:  # "dL/dW1 (data)", "dL/dW1 (penalty)"
+        grad, part = key[:-1].split(" (")
+        top = _TEX[DATA_LOSS] if part == "data" else _TEX[PENALTY_KEY]
+        return r"\frac{\partial " + top + r"}{\partial " + _tex(grad[4:]) + "}"
     if key.startswith("dL/d"):
         return r"\frac{\partial L}{\partial " + _tex(key[4:]) + "}"
     if key.startswith("new "):
         return _tex(key[4:]) + "'"
+    slot, _, of = key.partition(" ")
+    if of:  # an optimizer's slot: "v W1", "mhat W1"
+        name = r"\hat{" + slot[0] + "}" if slot.endswith("hat") else slot
+        return f"{name}_{{{_tex(of)}}}"
     if key[0] in "XY":
         return key
     return f"{key[0]}_{{{key[1:]}}}"
 
 
+_TEX = {DATA_LOSS: r"L_{\text{data}}", PENALTY_KEY: "R", "loss": "L", "t": "t",
+        "bc1": "c_1", "bc2": "c_2"}
+
+
 def build_schema(
-    sizes: tuple[int, ...], activations: tuple[Activation, ...], loss: Loss, with_update: bool
+    sizes: tuple[int, ...], activations: tuple[Activation, ...], loss: Loss,
+    update: str | bool | None, penalty: bool = False,
 ) -> tuple[StepSpec, ...]:
     """The ordered steps of one training step of an MLP with these layers.
 
-    Every formula comes from the op that computes the step (``ops.LINEAR``, the
-    activation, the loss, ``ops.SGD_UPDATE``); this only puts the names in.
+    ``update`` is the update rule the steps end with (``"sgd"``, ``"momentum"``,
+    ``"adam"``; True means ``"sgd"``; None or False: no update); ``penalty`` adds
+    the L1/L2 penalty's steps. Every formula comes from the op that computes the
+    step (``ops.LINEAR``, the activation, the loss, ``ops.PENALTY``, the update's
+    op); this only puts the names in.
     """
+    update = "sgd" if update is True else (update or None)
     n = len(sizes) - 1
     steps: list[StepSpec] = []
 
@@ -154,8 +206,26 @@ def build_schema(
         add("{h} = " + f.latex, "{h} = " + f.text, dict(h=h, z=z),
             name=h, phase="forward", layer=l, op="activation", operands=(z,))
     out = f"H{n}"
-    add(loss.latex, loss.text, dict(h=out),
-        name="loss", phase="loss", layer=None, op="loss", operands=(out, "Y"))
+    if not penalty:
+        add(loss.latex, loss.text, dict(h=out),
+            name="loss", phase="loss", layer=None, op="loss", operands=(out, "Y"))
+    else:
+        # the loss's own formula, for the data loss: "L = ..." becomes "data loss = ..."
+        assert loss.latex.startswith("L = ") and loss.text.startswith("L = ")
+        add(_tex(DATA_LOSS) + loss.latex[1:], DATA_LOSS + loss.text[1:], dict(h=out),
+            name=DATA_LOSS, phase="loss", layer=None, op="loss", operands=(out, "Y"))
+        weights = [f"W{l}" for l in range(1, n + 1)]
+        steps.append(StepSpec(
+            index=len(steps), name=PENALTY_KEY, phase="loss", layer=None, op="penalty",
+            operands=tuple(weights),
+            latex=fill(PENALTY.latex, r=_tex(PENALTY_KEY),
+                       abs=" + ".join(fill(PENALTY.abs_latex, w=_tex(w)) for w in weights),
+                       sq=" + ".join(fill(PENALTY.sq_latex, w=_tex(w)) for w in weights)),
+            text=fill(PENALTY.text, r=PENALTY_KEY,
+                      abs=" + ".join(fill(PENALTY.abs_text, w=w) for w in weights),
+                      sq=" + ".join(fill(PENALTY.sq_text, w=w) for w in weights))))
+        add(PENALTY.total_latex, PENALTY.total_text, dict(l="loss", data=DATA_LOSS, r=PENALTY_KEY),
+            name="loss", phase="loss", layer=None, op="add", operands=(DATA_LOSS, PENALTY_KEY))
 
     for l in range(n, 0, -1):
         h, z = f"H{l}", f"Z{l}"
@@ -179,23 +249,61 @@ def build_schema(
             text=fill(f.backward_text, fprime=fill(f.derivative_text, z=z), **names)))
     for l in range(n, 0, -1):
         prev = "X" if l == 1 else f"H{l - 1}"
-        dz, dw, db = f"dL/dZ{l}", f"dL/dW{l}", f"dL/dB{l}"
-        add(LINEAR.weight_latex, LINEAR.weight_text, dict(dw=dw, dz=dz, prev=prev),
-            name=dw, phase="backward", layer=l, op="outer", operands=(dz, prev),
+        w, dz, dw, db = f"W{l}", f"dL/dZ{l}", f"dL/dW{l}", f"dL/dB{l}"
+        data = part_key(dw, "data") if penalty else dw
+        add(LINEAR.weight_latex, LINEAR.weight_text, dict(dw=data, dz=dz, prev=prev),
+            name=data, phase="backward", layer=l, op="outer", operands=(dz, prev),
             local=prev, upstream=dz, param=param_name(l, "W"))
+        if penalty:
+            dr = part_key(dw, "penalty")
+            add(PENALTY.grad_latex, PENALTY.grad_text, dict(dr=dr, w=w),
+                name=dr, phase="backward", layer=l, op="penalty_grad", operands=(w,),
+                param=param_name(l, "W"))
+            add(PENALTY.sum_latex, PENALTY.sum_text, dict(dw=dw, data=data, dr=dr),
+                name=dw, phase="backward", layer=l, op="add", operands=(data, dr),
+                param=param_name(l, "W"))
         add(LINEAR.bias_latex, LINEAR.bias_text, dict(db=db, dz=dz),
             name=db, phase="backward", layer=l, op="sum", operands=(dz,),
             upstream=dz, param=param_name(l, "B"))
-    if with_update:
-        for l in range(1, n + 1):
-            for kind in "WB":
-                p, g = f"{kind}{l}", f"dL/d{kind}{l}"
-                steps.append(StepSpec(
-                    index=len(steps), name=f"new {p}", phase="update", layer=l, op="sgd",
-                    operands=(p, g), param=param_name(l, kind),
-                    latex=fill(SGD_UPDATE.latex, p=_tex(p), g=_tex(g)),
-                    text=fill(SGD_UPDATE.text, p=p, g=g)))
+    if update is not None:
+        _update_steps(add, n, update)
     return tuple(steps)
+
+
+def _update_steps(add: Any, n: int, update: str) -> None:
+    """The update's steps, parameter by parameter (Adam's bias corrections first)."""
+    if update not in UPDATES:
+        raise ValueError(f"update must be one of {UPDATES}, got {update!r}")
+    if update == "adam":
+        for k in (1, 2):
+            c = f"bc{k}"
+            add(ADAM.correction_latex, ADAM.correction_text, dict(c=c, k=str(k)),
+                name=c, phase="update", layer=None, op="bias_correction", operands=("t",))
+    for l in range(1, n + 1):
+        for kind in "WB":
+            p, g = f"{kind}{l}", f"dL/d{kind}{l}"
+            new, kw = f"new {p}", dict(phase="update", layer=l, param=param_name(l, kind))
+            if update == "sgd":
+                add(SGD_UPDATE.latex, SGD_UPDATE.text, dict(p=p, g=g),
+                    name=new, op="sgd", operands=(p, g), **kw)
+            elif update == "momentum":
+                v = slot_key("v", p)
+                add(MOMENTUM.velocity_latex, MOMENTUM.velocity_text, dict(v=v, g=g),
+                    name=f"new {v}", op="velocity", operands=(v, g), **kw)
+                add(MOMENTUM.latex, MOMENTUM.text, dict(p=p, v=v),
+                    name=new, op="momentum", operands=(p, f"new {v}"), **kw)
+            else:
+                m, v = slot_key("m", p), slot_key("v", p)
+                mhat, vhat = slot_key("mhat", p), slot_key("vhat", p)
+                add(ADAM.m_latex, ADAM.m_text, dict(m=m, g=g),
+                    name=f"new {m}", op="adam_m", operands=(m, g), **kw)
+                add(ADAM.v_latex, ADAM.v_text, dict(v=v, g=g),
+                    name=f"new {v}", op="adam_v", operands=(v, g), **kw)
+                for hat, moment, c in ((mhat, f"new {m}", "bc1"), (vhat, f"new {v}", "bc2")):
+                    add(ADAM.unbias_latex, ADAM.unbias_text, dict(hat=hat, new=moment, c=c),
+                        name=hat, op="unbias", operands=(moment, c), **kw)
+                add(ADAM.latex, ADAM.text, dict(p=p, mhat=mhat, vhat=vhat),
+                    name=new, op="adam", operands=(p, mhat, vhat), **kw)
 
 
 class Trace(Mapping):
@@ -204,7 +312,8 @@ class Trace(Mapping):
     Built by ``MLP.trace``; read it like a dict (``t["dL/dZ2"]``).
     """
 
-    __slots__ = ("_values", "_schema", "sizes", "activations", "loss_fn", "lr", "_version")
+    __slots__ = ("_values", "_schema", "sizes", "activations", "loss_fn", "lr", "_version",
+                 "_rule", "l1", "l2", "_optimizer_version")
 
     def __init__(
         self,
@@ -215,14 +324,23 @@ class Trace(Mapping):
         loss_fn: Loss,
         lr: float | None,
         version: object,
+        rule: UpdateRule | None = None,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        optimizer_version: object = None,
     ) -> None:
         self._values = values
         self._schema = schema
         self.sizes = sizes
         self.activations = activations
         self.loss_fn = loss_fn
+        #: The learning rate of the update the trace shows (None: no update).
         self.lr = lr
         self._version = version
+        self._rule = rule
+        #: The L1 and L2 weights of the penalty in ``loss`` (both 0: no penalty).
+        self.l1, self.l2 = l1, l2
+        self._optimizer_version = optimizer_version
 
     def __getitem__(self, key: str) -> Any:
         try:
@@ -249,9 +367,41 @@ class Trace(Mapping):
         return self._version
 
     @property
+    def rule(self) -> UpdateRule | None:
+        """The update the trace shows (plain SGD, momentum or Adam, with their
+        settings), or None when traced without lr or an optimizer."""
+        if self._rule is None and self.lr is not None:
+            return UpdateRule("sgd", self.lr)
+        return self._rule
+
+    @property
+    def update_kind(self) -> str | None:
+        """``"sgd"``, ``"momentum"`` or ``"adam"``: the kind of update the trace shows
+        (None: no update)."""
+        if self._rule is not None:
+            return self._rule.kind
+        return None if self.lr is None else "sgd"
+
+    @property
+    def optimizer_version(self) -> object:
+        """Which state of its optimizer the update was computed from (``Optimizer.step`` checks it)."""
+        return self._optimizer_version
+
+    @property
     def loss(self) -> float:
-        """The loss as a Python float (inf or NaN if training diverged)."""
+        """The loss as a Python float (inf or NaN if training diverged); with a
+        penalty, the data loss plus the penalty."""
         return float(self._values["loss"])
+
+    @property
+    def data_loss(self) -> float:
+        """The loss of the data alone (``loss`` itself when there is no penalty)."""
+        return float(self._values.get(DATA_LOSS, self._values["loss"]))
+
+    @property
+    def penalty(self) -> float:
+        """The L1/L2 penalty in the loss (0.0 when there is none)."""
+        return float(self._values.get(PENALTY_KEY, 0.0))
 
     @property
     def finite(self) -> bool:
@@ -306,9 +456,9 @@ class Trace(Mapping):
         }
 
     def updated_state_dict(self) -> dict[str, np.ndarray]:
-        """The parameters after the SGD update (needs a trace made with ``lr``)."""
+        """The parameters after the update (needs a trace made with ``lr`` or an optimizer)."""
         if self.lr is None:
-            raise ValueError("this trace was made without lr; pass lr to MLP.trace")
+            raise ValueError("this trace was made without lr; pass lr or optimizer to MLP.trace")
         return {
             param_name(l, kind): self._values[f"new {kind}{l}"].copy()
             for l in range(1, self.num_layers + 1) for kind in "WB"

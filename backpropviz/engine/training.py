@@ -1,10 +1,16 @@
-"""Training with SGD: steps, epochs, minibatches, a loss curve, undo and reset.
+"""Training: steps, epochs, minibatches, a loss curve, undo and reset.
 
-A *step* is one SGD update ``W <- W - lr * dL/dW`` with the gradient of the
-loss on one batch: the whole training set by default (as in the seed), or the
-next minibatch of ``batch_size`` rows of a shuffled pass. An *epoch* is one
-pass over the training set. Everything random comes from ``seed``, so a run
-can be repeated, undone step by step, and reset to the very same weights.
+A *step* is one update of the optimizer (plain SGD ``W <- W - lr * dL/dW`` by
+default, or SGD with momentum, or Adam; see ``optim.py``) with the gradient of
+the loss on one batch: the whole training set by default (as in the seed), or
+the next minibatch of ``batch_size`` rows of a shuffled pass. The loss may carry
+an L1/L2 penalty on the weights (``l1``, ``l2``). An *epoch* is one pass over
+the training set. Everything random comes from ``seed``, so a run can be
+repeated, undone step by step (the optimizer's state too), and reset to the very
+same weights (and a fresh optimizer state).
+
+The loss curve records the loss of the data alone (as TensorFlow Playground
+does): train and test losses stay comparable whatever the penalty.
 
 Every change a ``Trainer`` makes is atomic: it happens whole, or it raises and
 leaves the trainer (and its net) exactly as they were.
@@ -13,28 +19,31 @@ leaves the trainer (and its net) exactly as they were.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from ._checks import as_int, describe, positive_finite
+from ._checks import as_int, describe, penalty_weights, positive_finite
 from .activations import Sigmoid
 from .limits import MAX_STEPS, MAX_UNDO, check_count
 from .losses import get_loss
 from .mlp import MLP
+from .optim import OPTIMIZERS, Optimizer, check_betas, make_optimizer
 from .trace import Trace
 
 
 @dataclass
 class Snapshot:
-    """What one step changed, so that undo can put it back exactly."""
+    """What one step changed, so that undo can put it back exactly: the parameters,
+    the shuffling, and the optimizer's state (its ``state_dict()``: empty for plain SGD)."""
 
     params: dict[str, np.ndarray]
     rng_state: dict
     cursor: int
     order: np.ndarray | None
     epochs_done: int
+    optim: dict[str, Any] = field(default_factory=dict)
 
 
 class Curve:
@@ -160,24 +169,35 @@ def check_output_for_loss(net: MLP, loss: str) -> None:
 
 
 class Trainer:
-    """SGD on ``net`` over (X, Y), with an optional test set.
+    """Training of ``net`` over (X, Y), with an optional test set.
 
-    ``steps`` counts SGD updates, ``epoch`` completed passes over the training
-    rows. ``undo()`` restores the state before the last step bit for bit;
-    ``reset()`` restores the starting weights. ``X``, ``Y`` and the test rows
-    are read-only copies.
+    ``steps`` counts updates, ``epoch`` completed passes over the training
+    rows. ``undo()`` restores the state before the last step bit for bit (the
+    optimizer's state included); ``reset()`` restores the starting weights and a
+    fresh optimizer state. ``X``, ``Y`` and the test rows are read-only copies.
+
+    ``optimizer`` is ``"sgd"`` (plain), ``"momentum"`` (SGD with ``momentum``) or
+    ``"adam"`` (with ``betas`` and ``eps``), all at ``lr``; ``l1`` and ``l2`` weigh
+    the penalty on the weights. ``optim`` is the optimizer object itself.
     """
 
     def __init__(self, net: MLP, X: Any, Y: Any, loss: str = "mse", lr: float = 0.75,
                  batch_size: int | None = None, seed: int = 0,
                  X_test: Any = None, Y_test: Any = None,
-                 start: dict[str, np.ndarray] | None = None) -> None:
+                 start: dict[str, np.ndarray] | None = None, optimizer: str = "sgd",
+                 momentum: float = 0.9, betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8,
+                 l1: float = 0.0, l2: float = 0.0) -> None:
         if not isinstance(net, MLP):
             raise TypeError(f"net must be an MLP, got {describe(net)}")
         self.net = net
         self.loss = get_loss(loss).name
         check_output_for_loss(net, self.loss)
-        self.lr = positive_finite("lr", lr)
+        lr = positive_finite("lr", lr)
+        self.l1, self.l2 = penalty_weights(l1, l2)
+        self.optimizer, self.momentum, self.betas, self.eps = _optimizer_settings(
+            optimizer, momentum, betas, eps)
+        self.optim: Optimizer = make_optimizer(self.optimizer, net, lr, self.momentum, self.betas,
+                                               self.eps)
         probe = net.trace(X, Y, loss=self.loss)
         self.X, self.Y = probe["X"], probe["Y"]
         if (X_test is None) != (Y_test is None):
@@ -207,6 +227,7 @@ class Trainer:
         return None if b >= len(self.X) else b
 
     def _reset_counters(self) -> None:
+        self.optim.reset()
         self.rng = np.random.default_rng(self.seed)
         self.steps = 0
         self.cursor = 0  # rows of the current epoch already used
@@ -217,6 +238,28 @@ class Trainer:
         self._record()
 
     # ------------------------------------------------------------------ reading
+
+    @property
+    def lr(self) -> float:
+        """The learning rate (the optimizer's)."""
+        return self.optim.lr
+
+    def settings(self) -> dict[str, Any]:
+        """Everything a new Trainer needs to train as this one does (not the data,
+        the net or the loss): lr, batch_size, seed, the optimizer and its settings, l1, l2."""
+        return {"lr": self.lr, "batch_size": self.batch_size, "seed": self.seed,
+                "optimizer": self.optimizer, "momentum": self.momentum, "betas": self.betas,
+                "eps": self.eps, "l1": self.l1, "l2": self.l2}
+
+    def trace(self, X: Any = None, Y: Any = None) -> Trace:
+        """A trace at the current weights with this trainer's loss, penalty and
+        update (the optimizer's, from its current state), of the training rows by
+        default."""
+        if X is None:
+            X, Y = self.X, self.Y
+        if self.optimizer == "sgd":  # the plain trace of today, step for step
+            return self.net.trace(X, Y, loss=self.loss, lr=self.lr, l1=self.l1, l2=self.l2)
+        return self.net.trace(X, Y, loss=self.loss, l1=self.l1, l2=self.l2, optimizer=self.optim)
 
     @property
     def epoch(self) -> float:
@@ -231,9 +274,10 @@ class Trainer:
     def describe_step(self) -> str:
         """In words, what one Step does with the current settings."""
         n = len(self.X)
+        what = {"sgd": "SGD", "momentum": "SGD-with-momentum", "adam": "Adam"}[self.optimizer]
         if self.batch_size is None:
-            return f"one SGD step on all {n} training rows (full batch): one step = one epoch"
-        return (f"one SGD step on the next {self.batch_size} of {n} shuffled training rows: "
+            return f"one {what} step on all {n} training rows (full batch): one step = one epoch"
+        return (f"one {what} step on the next {self.batch_size} of {n} shuffled training rows: "
                 f"{self.steps_per_epoch} steps = one epoch")
 
     @property
@@ -249,15 +293,18 @@ class Trainer:
         and its net are put back exactly as they were, and the exception goes on."""
         saved = (self.net.snapshot(), self.rng.bit_generator.state, self.steps, self.cursor,
                  self.order, self.epochs_done, list(self.history), self.curve, len(self.curve),
-                 self.lr, self.batch_size)
+                 self.batch_size, self.optim, self.optim.snapshot(),
+                 (self.optimizer, self.momentum, self.betas, self.eps, self.l1, self.l2))
         last = [s[-1:].copy() for s in (self.curve.train_loss, self.curve.train_acc,
                                         self.curve.test_loss, self.curve.test_acc)]
         try:
             yield
         except BaseException:
             (params, rng, self.steps, self.cursor, self.order, self.epochs_done, history,
-             curve, n, self.lr, self.batch_size) = saved
+             curve, n, self.batch_size, self.optim, optim_state,
+             (self.optimizer, self.momentum, self.betas, self.eps, self.l1, self.l2)) = saved
             self.net.restore(params)
+            self.optim.restore(optim_state)
             self.rng.bit_generator.state = rng
             self.history = history
             curve.truncate(n - 1)
@@ -269,7 +316,37 @@ class Trainer:
 
     def set_lr(self, lr: float) -> None:
         """A new learning rate; the weights and the history stay."""
-        self.lr = positive_finite("lr", lr)
+        self.optim.lr = lr
+
+    def set_penalty(self, **changes: float) -> None:
+        """New weights ``l1`` and/or ``l2`` of the penalty (those not given stay); the
+        weights and the history stay (the curve records the data loss, which the
+        penalty does not change)."""
+        _known("set_penalty", changes, ("l1", "l2"))
+        self.l1, self.l2 = penalty_weights(changes.get("l1", self.l1), changes.get("l2", self.l2))
+
+    def set_optimizer(self, **changes: Any) -> None:
+        """Another ``optimizer`` and/or its ``momentum``, ``betas``, ``eps`` (those not
+        given stay), all checked first.
+
+        New settings of the same optimizer keep its state and the undo history.
+        Another optimizer starts from a fresh state (zeros), with the weights, the
+        counters and the curve kept; the undo history is cleared, since its
+        snapshots hold the other optimizer's state (Undo cannot go back across
+        the switch).
+        """
+        _known("set_optimizer", changes, ("optimizer", "momentum", "betas", "eps"))
+        name, momentum, betas, eps = _optimizer_settings(
+            changes.get("optimizer", self.optimizer), changes.get("momentum", self.momentum),
+            changes.get("betas", self.betas), changes.get("eps", self.eps))
+        if name != self.optimizer:
+            self.optim = make_optimizer(name, self.net, self.lr, momentum, betas, eps)
+            self.history = []
+        elif name == "momentum":
+            self.optim.momentum = momentum
+        elif name == "adam":
+            self.optim.betas, self.optim.eps = betas, eps
+        self.optimizer, self.momentum, self.betas, self.eps = name, momentum, betas, eps
 
     def set_batch_size(self, batch_size: int | None) -> None:
         """A new batch size (None: full batch); starts a fresh pass over the rows."""
@@ -289,24 +366,31 @@ class Trainer:
         """One SGD step; returns the trace it used (on its batch).
 
         ``trace``, a trace of the whole training set at the current weights made
-        with ``lr``, is applied as it is instead (the update a stepper has shown).
+        with an update and this trainer's penalty, is applied instead (the update a
+        stepper has shown: exactly, if made with ``trace()``).
         """
         if trace is not None and (trace.lr is None or len(trace["X"]) != len(self.X)):
             raise ValueError("trace must cover the whole training set and be made with lr")
+        if trace is not None and (trace.l1, trace.l2) != (self.l1, self.l2):
+            raise ValueError(f"trace must be made with the trainer's penalty (l1={self.l1:g}, "
+                             f"l2={self.l2:g}), got l1={trace.l1:g}, l2={trace.l2:g}")
         check_count("steps", self.steps + 1, MAX_STEPS, "training steps in one run (Reset starts a new run)")
         with self.atomic():
             return self._step(trace)
 
     def _step(self, trace: Trace | None) -> Trace:
         snap = Snapshot(self.net.state_dict(), self.rng.bit_generator.state,
-                        self.cursor, self.order, self.epochs_done)
+                        self.cursor, self.order, self.epochs_done, self.optim.state_dict())
         if trace is None:
             Xb, Yb = self._next_batch()
-            t = self.net.trace(Xb, Yb, loss=self.loss, lr=self.lr)
+            t = self.trace(Xb, Yb)
         else:
             Xb, t = self.X, trace
             self.cursor, self.order = 0, None
-        self.net.sgd_step(t)
+        if self.optimizer == "sgd":
+            self.net.sgd_step(t)  # plain SGD has no state
+        else:
+            self.optim.step(t)
         self.history.append(snap)
         if len(self.history) > MAX_UNDO:
             del self.history[0]
@@ -343,10 +427,14 @@ class Trainer:
             snap = self.history[-1]
             self.rng.bit_generator.state = snap.rng_state
             self.net.install_parameters(snap.params)
+            self.optim.install_state(snap.optim)
             self.history.pop()
             self.steps -= 1
             self.cursor, self.order, self.epochs_done = snap.cursor, snap.order, snap.epochs_done
-            self.curve.truncate(self.steps + 1)
+            # The curve ends at the restored weights: their point is recorded again
+            # (the same number for a run this engine made; a loaded file's may differ).
+            self.curve.truncate(self.steps)
+            self._record()
         return True
 
     def reset(self) -> None:
@@ -364,12 +452,15 @@ class Trainer:
 
     def resume(self, parameters: dict[str, np.ndarray], steps: int, epochs_done: int,
                cursor: int, order: np.ndarray | None, rng_state: dict,
-               history: list[Snapshot], curve: Curve) -> None:
+               history: list[Snapshot], curve: Curve,
+               optimizer_state: dict[str, Any] | None = None) -> None:
         """Continue a saved run exactly where it stopped (all checked, then set).
 
         ``parameters`` may hold the inf/NaN of a diverged run; ``history`` holds at
         most ``min(steps, MAX_UNDO)`` snapshots and ``curve`` exactly ``steps + 1``
         points, with test series exactly when there are test rows.
+        ``optimizer_state`` is the optimizer's ``state_dict()`` (None: a fresh one),
+        and each snapshot's ``optim`` one of the same optimizer.
         """
         steps = check_count("steps", as_int("steps", steps, minimum=0), MAX_STEPS, "training steps")
         n = len(self.X)
@@ -403,11 +494,29 @@ class Trainer:
                 raise ValueError(f"{where} must hold {list(shapes)} with shapes {list(shapes.values())}")
         with self.atomic():
             self.net.install_parameters(parameters)
+            for where, state in [("optimizer_state", optimizer_state)] + [
+                    (f"history[{i}].optim", s.optim) for i, s in enumerate(history)]:
+                if state is None:
+                    continue
+                try:
+                    self.optim.load_state_dict(state)
+                except (ValueError, TypeError) as exc:
+                    raise ValueError(f"{where}: {exc}") from None
+                if state.get("t", 0) > steps:
+                    raise ValueError(f"{where}['t'] must be at most steps ({steps}), got {state['t']}")
+            if optimizer_state is None:
+                self.optim.reset()
+            else:
+                self.optim.load_state_dict(optimizer_state)
             self.rng.bit_generator.state = rng_state
             self.steps, self.epochs_done, self.cursor = steps, as_int("epochs_done", epochs_done, minimum=0), cursor
             self.order = None if order is None else np.array(order, dtype=np.int64)
             self.history = list(history)
             self.curve = curve
+            # The curve ends at the weights it was given, whatever a file says
+            # there (for a file this engine wrote, the same number).
+            self.curve.truncate(len(curve) - 1)
+            self._record()
 
     def _record(self) -> None:
         """Loss and accuracy of the current weights on the training and test rows."""
@@ -419,3 +528,19 @@ class Trainer:
                 out = self.net.forward(self.X_test)
                 point += [float(loss.forward(out, self.Y_test, {})), accuracy(out, self.Y_test)]
         self.curve.append(*point)
+
+
+def _optimizer_settings(optimizer: Any, momentum: Any, betas: Any,
+                        eps: Any) -> tuple[str, float, tuple[float, float], float]:
+    """The optimizer's name and settings, checked (the settings of the optimizers
+    not chosen too, so that switching back finds them)."""
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {list(OPTIMIZERS)}, got {describe(optimizer)}")
+    momentum = positive_finite("momentum", momentum)
+    return optimizer, momentum, check_betas(betas), positive_finite("eps", eps)
+
+
+def _known(method: str, changes: dict, names: tuple[str, ...]) -> None:
+    unknown = sorted(set(changes) - set(names))
+    if unknown:
+        raise TypeError(f"{method} takes {', '.join(names)}, got {unknown}")

@@ -99,7 +99,8 @@ class LandscapePanel(Panel, widgets.VBox):
         state = self.state
         self.slice = loss_slice(state.net, state.X, state.trainer.Y, state.loss,
                                 self._entries[self.a.value], self._entries[self.b.value],
-                                span=self.span.value, resolution=self.resolution)
+                                span=self.span.value, resolution=self.resolution,
+                                l1=state.l1, l2=state.l2)
         drawable = landscape_problem(self.slice)
         if drawable:
             self.note.value = f'<div class="bpv-error" role="status">{html.escape(drawable)}</div>'

@@ -13,6 +13,7 @@ import ipywidgets as widgets
 
 from ..drawing.curves import loss_curve_svg
 from ..engine.limits import MAX_LR, MIN_LR
+from ..engine.trace import PENALTY_KEY
 from ..engine.training import accuracy
 from ._errors import ErrorArea, shows_errors
 from ._static import panel_style
@@ -21,6 +22,7 @@ from .state import ExplorerState
 
 BATCH_CHOICES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 FULL = "full"
+OPTIMIZER_CHOICES = (("SGD", "sgd"), ("SGD + momentum 0.9", "momentum"), ("Adam", "adam"))
 
 
 def _pct(x: float) -> str:
@@ -32,13 +34,16 @@ def _num(x: float) -> str:
 
 
 class TrainingControls(StaticFallback, widgets.VBox):
-    """Train the net on the state's data with plain SGD.
+    """Train the net on the state's data: plain SGD, SGD with momentum or Adam (the
+    **optimizer** menu), with an optional L1/L2 penalty on the weights (**L1**, **L2**).
 
     **Step** takes one SGD step (what a step is depends on the batch size and is
     spelled out beside the button); **Play** keeps stepping, ``steps_per_frame``
     steps between two redraws and at most ``fps`` redraws a second, so the page
     stays responsive; **Undo** rewinds one step exactly; **Reset** returns to the
-    starting weights exactly. Changing the learning rate never resets the model.
+    starting weights exactly (and a fresh optimizer state). Changing the learning
+    rate, the penalty or the optimizer never resets the model (another optimizer
+    starts from a fresh state; Undo cannot go back across the switch).
     If the loss stops being finite, Play stops and the panel says why.
     """
 
@@ -54,6 +59,17 @@ class TrainingControls(StaticFallback, widgets.VBox):
                                            style={"description_width": "initial"},
                                            layout=widgets.Layout(width="13em"))
         self.batch = widgets.Dropdown(description="batch", layout=widgets.Layout(width="max-content"))
+        self.optimizer = widgets.Dropdown(options=OPTIMIZER_CHOICES, value=state.optimizer,
+                                          description="optimizer",
+                                          layout=widgets.Layout(width="max-content"))
+        # Plain number boxes (not bounded ones, which would clamp a negative entry
+        # silently): a refused value is shown in the error area and put back.
+        self.l1 = widgets.FloatText(value=state.l1, step=0.001, description="L1",
+                                    tooltip="weight of the L1 penalty l1·Σ|W| (0: none)",
+                                    layout=widgets.Layout(width="9em"))
+        self.l2 = widgets.FloatText(value=state.l2, step=0.001, description="L2",
+                                    tooltip="weight of the L2 penalty l2·ΣW² (0: none)",
+                                    layout=widgets.Layout(width="9em"))
         self.speed = widgets.BoundedIntText(value=steps_per_frame, min=1, max=1000,
                                             description="steps per frame",
                                             style={"description_width": "initial"},
@@ -77,7 +93,8 @@ class TrainingControls(StaticFallback, widgets.VBox):
         super().__init__([
             panel_style(),
             widgets.HBox([self.step_button, self.play_button, self.undo_button, self.reset_button,
-                          self.lr, self.batch, self.speed], layout=widgets.Layout(flex_flow="row wrap")),
+                          self.lr, self.batch, self.speed, self.optimizer, self.l1, self.l2],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.what, self.counter, self.message, self.recover_button, self.curve, self.error,
         ])
         self.add_class("bpv-training")
@@ -91,6 +108,9 @@ class TrainingControls(StaticFallback, widgets.VBox):
         self.play_button.observe(self._on_play, "value")
         self.lr.observe(self._on_lr, "value")
         self.batch.observe(self._on_batch, "value")
+        self.optimizer.observe(self._on_optimizer, "value")
+        self.l1.observe(self._on_penalty, "value")
+        self.l2.observe(self._on_penalty, "value")
         state.observe(self._on_trace, "trace")
         state.observe(self._on_message, "message")
         self._refresh()
@@ -185,6 +205,41 @@ class TrainingControls(StaticFallback, widgets.VBox):
             self._syncing = False
             raise
 
+    def _put_back(self, box: widgets.Widget, value: Any) -> None:
+        """Show the state's value again in ``box`` (a refused entry), unheard."""
+        self._syncing = True
+        try:
+            box.value = value
+        finally:
+            self._syncing = False
+
+    @shows_errors("Choosing the optimizer")
+    def _on_optimizer(self, change: dict) -> None:
+        if self._syncing or change["new"] == self.state.optimizer:
+            return
+        try:
+            self.state.configure(optimizer=change["new"])
+        except Exception:
+            self._put_back(self.optimizer, self.state.optimizer)
+            raise
+
+    @shows_errors("Setting the regularization")
+    def _on_penalty(self, change: dict) -> None:
+        name = "l1" if change["owner"] is self.l1 else "l2"
+        if self._syncing or change["new"] == getattr(self.state, name):
+            return
+        try:
+            self.state.configure(**{name: change["new"]})
+        except Exception:
+            self._put_back(change["owner"], getattr(self.state, name))
+            raise
+
+    def _sync_settings(self) -> None:
+        for box, value in ((self.optimizer, self.state.optimizer), (self.l1, self.state.l1),
+                           (self.l2, self.state.l2)):
+            if box.value != value:
+                self._put_back(box, value)
+
     @shows_errors("Setting the batch size")
     def _on_batch(self, change: dict) -> None:
         batch = None if change["new"] == FULL else change["new"]
@@ -224,6 +279,7 @@ class TrainingControls(StaticFallback, widgets.VBox):
 
     def _refresh(self) -> None:
         self._sync_batch_options()
+        self._sync_settings()
         state = self.state
         tr, trace = state.trainer, state.trace
         c = tr.curve
@@ -233,7 +289,8 @@ class TrainingControls(StaticFallback, widgets.VBox):
         test = len(c.test_loss) > 0
         parts = [f"epoch {tr.epoch:.2f}" if tr.batch_size else f"epoch {tr.epochs_done}",
                  f"step {tr.steps}",
-                 f"loss {_num(trace.loss)}" + (f" (test {_num(c.test_loss[-1])})" if test else ""),
+                 f"loss {_num(trace.data_loss)}" + (f" (test {_num(c.test_loss[-1])})" if test else "")
+                 + (f" + penalty {_num(trace.penalty)}" if PENALTY_KEY in trace else ""),
                  f"accuracy {_pct(train_acc)}" + (f" (test {_pct(c.test_acc[-1])})" if test else "")]
         self.counter.value = f'<b style="font-family:monospace">{html.escape(" · ".join(parts))}</b>'
         self.curve.value = loss_curve_svg(c)
