@@ -384,12 +384,10 @@ class MLP:
             lr = trace.lr
         elif not (type(lr) is float and 0.0 < lr < inf):
             lr = positive_finite("lr", lr)
-        W, B = [], []
         if lr == trace.lr and trace.update_kind == "sgd":  # exactly the arrays the trace shows
-            for k in self._keys:
-                W.append(_frozen(trace[k.new_W]))
-                B.append(_frozen(trace[k.new_B]))
+            W, B = trace.updated_arrays()
         else:
+            W, B = [], []
             with np.errstate(over="ignore", invalid="ignore"):
                 for w, b, k in zip(self._W, self._B, self._keys):
                     W.append(_frozen(SGD_UPDATE.forward(w, trace[k.dW], lr)))

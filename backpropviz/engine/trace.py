@@ -455,6 +455,15 @@ class Trace(Mapping):
             for l in range(1, self.num_layers + 1) for kind in "WB"
         }
 
+    def updated_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The updated weights and biases of every layer (``new W1``, ...; ``new B1``,
+        ...), read-only and not copied: what ``MLP.sgd_step`` installs."""
+        v, layers = self._values, range(1, len(self.sizes))
+        W, B = [v[f"new W{l}"] for l in layers], [v[f"new B{l}"] for l in layers]
+        for arr in (*W, *B):
+            arr.setflags(write=False)
+        return W, B
+
     def updated_state_dict(self) -> dict[str, np.ndarray]:
         """The parameters after the update (needs a trace made with ``lr`` or an optimizer)."""
         if self.lr is None:
