@@ -290,10 +290,17 @@ class MLP:
             ``new v W1``, ``mhat W1``, ``vhat W1``; then ``new W1``);
             ``optimizer.step`` then installs exactly those arrays.
         """
+        # One errstate for the whole pass (entering one costs a microsecond): an
+        # overflowing sum only sends X down the checked path, and a diverged net's
+        # inf/NaN are reported by the trace, not warned about.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._trace(X, Y, loss, lr, l1, l2, optimizer)
+
+    def _trace(self, X: Any, Y: Any, loss: Any, lr: float | None, l1: float, l2: float,
+               optimizer: Any) -> Trace:
         loss_fn = get_loss(loss)
-        with np.errstate(over="ignore", invalid="ignore"):
-            X = self._check_X(X)
-            Yt = loss_fn.targets(Y, X.shape[0], self.sizes[-1])
+        X = self._check_X(X)
+        Yt = loss_fn.targets(Y, X.shape[0], self.sizes[-1])
         if lr is not None:
             lr = positive_finite("lr", lr)
         penalty = False
@@ -307,36 +314,35 @@ class MLP:
         sgd = lr is not None and (rule is None or rule.kind == "sgd")
         v: dict[str, Any] = {"X": X, "Y": Yt}
         layers = []
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            H = X
-            for k, W, B, f in zip(self._keys, self._W, self._B, self.activations):
-                H_prev = H
-                Z = LINEAR.forward(H_prev, W, B)
-                H = f.forward(Z)
-                layers.append((k, W, B, f, H_prev, Z, H))
-                v[k.W], v[k.B], v[k.Z], v[k.H] = W, B, Z, H
+        H = X
+        for k, W, B, f in zip(self._keys, self._W, self._B, self.activations):
+            H_prev = H
+            Z = LINEAR.forward(H_prev, W, B)
+            H = f.forward(Z)
+            layers.append((k, W, B, f, H_prev, Z, H))
+            v[k.W], v[k.B], v[k.Z], v[k.H] = W, B, Z, H
+        if penalty:
+            v[DATA_LOSS], dH = loss_fn.forward_grad(H, Yt, v)
+            v[PENALTY_KEY] = PENALTY.forward(self._W, l1, l2)
+            v["loss"] = v[DATA_LOSS] + v[PENALTY_KEY]
+        else:
+            v["loss"], dH = loss_fn.forward_grad(H, Yt, v)
+        # One pass from the output back: dL/dH, f'(Z), dL/dZ, dL/dW, dL/dB (and the update).
+        for k, W, B, f, H_prev, Z, H in reversed(layers):
+            local = f.derivative(Z, H)
+            dZ = dH * local
+            dH_prev, dW, dB = LINEAR.backward(dZ, H_prev, W, need_input=H_prev is not X)
             if penalty:
-                v[DATA_LOSS], dH = loss_fn.forward_grad(H, Yt, v)
-                v[PENALTY_KEY] = PENALTY.forward(self._W, l1, l2)
-                v["loss"] = v[DATA_LOSS] + v[PENALTY_KEY]
-            else:
-                v["loss"], dH = loss_fn.forward_grad(H, Yt, v)
-            # One pass from the output back: dL/dH, f'(Z), dL/dZ, dL/dW, dL/dB (and the update).
-            for k, W, B, f, H_prev, Z, H in reversed(layers):
-                local = f.derivative(Z, H)
-                dZ = dH * local
-                dH_prev, dW, dB = LINEAR.backward(dZ, H_prev, W, need_input=H_prev is not X)
-                if penalty:
-                    v[k.dH], v[k.local], v[k.dZ] = dH, local, dZ
-                    v[k.dW_data], v[k.dW_penalty] = dW, PENALTY.gradient(W, l1, l2)
-                    dW = dW + v[k.dW_penalty]
-                v[k.dH], v[k.local], v[k.dZ], v[k.dW], v[k.dB] = dH, local, dZ, dW, dB
-                if sgd:
-                    v[k.new_W] = SGD_UPDATE.forward(W, dW, lr)
-                    v[k.new_B] = SGD_UPDATE.forward(B, dB, lr)
-                dH = dH_prev
-            if rule is not None and not sgd:
-                v.update(optimizer.preview(v))
+                v[k.dH], v[k.local], v[k.dZ] = dH, local, dZ
+                v[k.dW_data], v[k.dW_penalty] = dW, PENALTY.gradient(W, l1, l2)
+                dW = dW + v[k.dW_penalty]
+            v[k.dH], v[k.local], v[k.dZ], v[k.dW], v[k.dB] = dH, local, dZ, dW, dB
+            if sgd:
+                v[k.new_W] = SGD_UPDATE.forward(W, dW, lr)
+                v[k.new_B] = SGD_UPDATE.forward(B, dB, lr)
+            dH = dH_prev
+        if rule is not None and not sgd:
+            v.update(optimizer.preview(v))
         update = rule.kind if rule is not None else ("sgd" if lr is not None else None)
         schema_key = (loss_fn.name, update, penalty)
         schema = self._schemas.get(schema_key)
@@ -387,11 +393,13 @@ class MLP:
         if lr == trace.lr and trace.update_kind == "sgd":  # exactly the arrays the trace shows
             W, B = trace.updated_arrays()
         else:
-            W, B = [], []
+            dW, dB = trace.gradient_arrays()
+            update = SGD_UPDATE.forward
             with np.errstate(over="ignore", invalid="ignore"):
-                for w, b, k in zip(self._W, self._B, self._keys):
-                    W.append(_frozen(SGD_UPDATE.forward(w, trace[k.dW], lr)))
-                    B.append(_frozen(SGD_UPDATE.forward(b, trace[k.dB], lr)))
+                W = [update(w, g, lr) for w, g in zip(self._W, dW)]
+                B = [update(b, g, lr) for b, g in zip(self._B, dB)]
+            for arr in W + B:
+                arr.setflags(write=False)
         self._W, self._B = W, B
         self._version = object()
 

@@ -25,6 +25,7 @@ A trace is a snapshot: nothing that happens to the net later changes it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -306,6 +307,12 @@ def _update_steps(add: Any, n: int, update: str) -> None:
                     name=new, op="adam", operands=(p, mhat, vhat), **kw)
 
 
+@functools.lru_cache(maxsize=None)
+def _layer_keys(layers: int, w: str, b: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(``w1``, ``w2``, ...), (``b1``, ...): the keys of one quantity in every layer."""
+    return tuple(f"{w}{l}" for l in range(1, layers + 1)), tuple(f"{b}{l}" for l in range(1, layers + 1))
+
+
 class Trace(Mapping):
     """Every intermediate of one pass, by name, and the ordered steps.
 
@@ -455,12 +462,18 @@ class Trace(Mapping):
             for l in range(1, self.num_layers + 1) for kind in "WB"
         }
 
+    def gradient_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """dL/dW and dL/dB of every layer, in order, for the engine's own update
+        (``gradients()`` is the reader's view: by name, read-only)."""
+        v, (W, B) = self._values, _layer_keys(len(self.sizes) - 1, "dL/dW", "dL/dB")
+        return [v[k] for k in W], [v[k] for k in B]
+
     def updated_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The updated weights and biases of every layer (``new W1``, ...; ``new B1``,
         ...), read-only and not copied: what ``MLP.sgd_step`` installs."""
-        v, layers = self._values, range(1, len(self.sizes))
-        W, B = [v[f"new W{l}"] for l in layers], [v[f"new B{l}"] for l in layers]
-        for arr in (*W, *B):
+        v, (kw, kb) = self._values, _layer_keys(len(self.sizes) - 1, "new W", "new B")
+        W, B = [v[k] for k in kw], [v[k] for k in kb]
+        for arr in W + B:
             arr.setflags(write=False)
         return W, B
 
