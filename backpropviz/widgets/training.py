@@ -15,7 +15,8 @@ from ..drawing.curves import loss_curve_svg
 from ..engine.limits import MAX_LR, MIN_LR
 from ..engine.trace import PENALTY_KEY
 from ..engine.training import accuracy
-from ._errors import ErrorArea, shows_errors
+from ._base import Panel
+from ._errors import shows_errors
 from ._static import panel_style
 from ._static import StaticFallback
 from .state import ExplorerState
@@ -33,7 +34,7 @@ def _num(x: float) -> str:
     return f"{x:.4g}" if math.isfinite(x) else str(x)
 
 
-class TrainingControls(StaticFallback, widgets.VBox):
+class TrainingControls(Panel, StaticFallback, widgets.VBox):
     """Train the net on the state's data: plain SGD, SGD with momentum or Adam (the
     **optimizer** menu), with an optional L1/L2 penalty on the weights (**L1**, **L2**).
 
@@ -48,11 +49,8 @@ class TrainingControls(StaticFallback, widgets.VBox):
     """
 
     def __init__(self, state: ExplorerState, steps_per_frame: int = 10, fps: float = 12.0) -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
-        self.state = state
+        self._attach(state)
         self.fps = fps
-        self.error = ErrorArea()
         auto = widgets.Layout(width="auto")
         self.lr = widgets.BoundedFloatText(value=state.lr, min=MIN_LR, max=MAX_LR, step=0.01,
                                            description="learning rate",
@@ -99,7 +97,6 @@ class TrainingControls(StaticFallback, widgets.VBox):
         ])
         self.add_class("bpv-training")
         self._task: asyncio.Task | None = None
-        self._syncing = False
         self._sync_batch_options()
         self.step_button.on_click(self._on_step)
         self.undo_button.on_click(self._on_undo)
@@ -195,27 +192,22 @@ class TrainingControls(StaticFallback, widgets.VBox):
 
     @shows_errors("Setting the learning rate")
     def _on_lr(self, change: dict) -> None:
-        if self._syncing or change["new"] == self.state.lr:
+        if self.is_syncing or change["new"] == self.state.lr:
             return
         try:
             self.state.configure(lr=change["new"])
         except Exception:
-            self._syncing = True
-            self.lr.value = self.state.lr
-            self._syncing = False
+            self._put_back(self.lr, self.state.lr)
             raise
 
     def _put_back(self, box: widgets.Widget, value: Any) -> None:
         """Show the state's value again in ``box`` (a refused entry), unheard."""
-        self._syncing = True
-        try:
+        with self.syncing():
             box.value = value
-        finally:
-            self._syncing = False
 
     @shows_errors("Choosing the optimizer")
     def _on_optimizer(self, change: dict) -> None:
-        if self._syncing or change["new"] == self.state.optimizer:
+        if self.is_syncing or change["new"] == self.state.optimizer:
             return
         try:
             self.state.configure(optimizer=change["new"])
@@ -226,7 +218,7 @@ class TrainingControls(StaticFallback, widgets.VBox):
     @shows_errors("Setting the regularization")
     def _on_penalty(self, change: dict) -> None:
         name = "l1" if change["owner"] is self.l1 else "l2"
-        if self._syncing or change["new"] == getattr(self.state, name):
+        if self.is_syncing or change["new"] == getattr(self.state, name):
             return
         try:
             self.state.configure(**{name: change["new"]})
@@ -243,7 +235,7 @@ class TrainingControls(StaticFallback, widgets.VBox):
     @shows_errors("Setting the batch size")
     def _on_batch(self, change: dict) -> None:
         batch = None if change["new"] == FULL else change["new"]
-        if self._syncing or change["new"] is None or batch == self.state.batch_size:
+        if self.is_syncing or change["new"] is None or batch == self.state.batch_size:
             return
         self.state.configure(batch_size=batch)
 
@@ -252,15 +244,12 @@ class TrainingControls(StaticFallback, widgets.VBox):
         # (A Dropdown takes None for "nothing selected", so the full batch has a name.)
         sizes = sorted({b for b in BATCH_CHOICES if b < n} | ({self.state.batch_size} - {None}))
         options = [(f"full ({n} rows)", FULL)] + [(str(b), b) for b in sizes]
-        self._syncing = True
-        try:
+        with self.syncing():
             if list(self.batch.options) != options:
                 self.batch.options = options
             self.batch.value = FULL if self.state.batch_size is None else self.state.batch_size
             if self.lr.value != self.state.lr:
                 self.lr.value = self.state.lr
-        finally:
-            self._syncing = False
 
     # ------------------------------------------------------------------ drawing
 
