@@ -75,7 +75,8 @@ def test_next_moves_the_stepper_and_the_diagram(lab, page):
     open_and_run(page, base, "02_step_through_the_chain_rule.ipynb")
     stepper = page.locator(".bpv-stepper").first
     stepper.scroll_into_view_if_needed()
-    assert "Step 1 of 17 · forward pass · Z1" in stepper.inner_text()
+    # (Lab draws a cell's output once it is in view: wait for the stepper to be drawn)
+    wait_for_text(stepper, "Step 1 of 17 · forward pass · Z1")
     svg_before = page.locator(".bpv-diagram").first.inner_html()
     stepper.locator("button", has_text="Next ▶").click()
     wait_for_text(stepper, "Step 2 of 17 · forward pass · H1")
