@@ -9,7 +9,6 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..engine.trace import entry_name
-
 from ._errors import ErrorArea, shows_errors
 from ._static import panel_style
 from ._static import StaticFallback
@@ -84,6 +83,7 @@ class WeightSliders(StaticFallback, widgets.VBox):
             '<small>Beside each slider: its gradient dL/dw, and an arrow pointing '
             '<b>downhill</b> (◀ decrease or ▶ increase the parameter to lower the loss).</small>')
         self._entries: list = []
+        self._cells: list[str] = []
         super().__init__([panel_style(), widgets.HBox([self.reset_button, self.loss_label]), self.legend,
                           self.rows, self.error])
         self.add_class("bpv-sliders")
@@ -115,8 +115,7 @@ class WeightSliders(StaticFallback, widgets.VBox):
 
     def gradient(self, name: str, index: tuple[int, ...]) -> str:
         """The HTML shown beside one slider: its gradient and the downhill arrow."""
-        k = self._entries.index((name, tuple(index)))
-        return self.gradient_column.value.split('class="bpv-grad"')[k + 1]
+        return self._cells[self._entries.index((name, tuple(index)))]
 
     def slider(self, name: str, index: tuple[int, ...]) -> widgets.FloatSlider:
         """The slider of one entry: ``sliders.slider("layer1.weight", (0, 1))``."""
@@ -175,10 +174,10 @@ class WeightSliders(StaticFallback, widgets.VBox):
                     slider.value = value
         finally:
             self._syncing = False
-        cells = "".join(
-            f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">'
-            f"{gradient_html(float(grads[n][i]), float(params[n][i]))}</div>"
-            for n, i in self._entries)
+        # One cell per slider, kept as built (what `gradient` returns), joined into one column.
+        self._cells = [gradient_html(float(grads[n][i]), float(params[n][i])) for n, i in self._entries]
+        cells = "".join(f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">{c}</div>'
+                        for c in self._cells)
         self.gradient_column.value = f'<div style="padding-top:1px">{cells}</div>'
         self.loss_label.value = (
             f'<span style="font-family:monospace">loss = {html.escape(f"{trace.loss:.6g}")}</span>')
