@@ -623,11 +623,9 @@ def _optimizer(tr: Any, version: int,
     return out, _state_names(name, shapes)
 
 
-def _optimizer_state(read: _Reader, v: Any, name: str, names: dict[str, tuple[int, ...]],
-                     steps: int) -> dict[str, Any]:
-    """The optimizer's state: its arrays (inf/NaN allowed, as in the parameters of a
-    diverged run) and, for Adam, its step count t (at most the steps taken)."""
-    path = "training.optimizer_state"
+def _optimizer_arrays(v: Any, path: str, name: str, names: dict[str, tuple[int, ...]]) -> dict:
+    """The ``arrays`` object of a saved optimizer state (``{"arrays": ..., "t": ...}`` for
+    Adam), its keys checked against the optimizer's ``names``; ``t`` is left to the caller."""
     keys = {"arrays", "t"} if name == "adam" else {"arrays"}
     if not isinstance(v, dict) or set(v) != keys:
         raise _fail(path, f"an object with the keys {sorted(keys)} (for {name})",
@@ -636,6 +634,15 @@ def _optimizer_state(read: _Reader, v: Any, name: str, names: dict[str, tuple[in
     if not isinstance(arrays, dict) or set(arrays) != set(names):
         raise _fail(f"{path}.arrays", f"an object with exactly the keys {list(names)}",
                     sorted(arrays) if isinstance(arrays, dict) else arrays)
+    return arrays
+
+
+def _optimizer_state(read: _Reader, v: Any, name: str, names: dict[str, tuple[int, ...]],
+                     steps: int) -> dict[str, Any]:
+    """The optimizer's state: its arrays (inf/NaN allowed, as in the parameters of a
+    diverged run) and, for Adam, its step count t (at most the steps taken)."""
+    path = "training.optimizer_state"
+    arrays = _optimizer_arrays(v, path, name, names)
     state: dict[str, Any] = {k: read.array(arrays[k], f"{path}.arrays.{k}", shape=shape)
                              for k, shape in names.items()}
     if name == "adam":
@@ -648,14 +655,7 @@ def _history_optimizer(read: _Reader, v: Any, history: list[Snapshot], name: str
     """Each undo snapshot's optimizer state, stored by column; set on the snapshots."""
     path = "training.history.optimizer"
     length = len(history)
-    keys = {"arrays", "t"} if name == "adam" else {"arrays"}
-    if not isinstance(v, dict) or set(v) != keys:
-        raise _fail(path, f"an object with the keys {sorted(keys)} (for {name})",
-                    sorted(v) if isinstance(v, dict) else v)
-    arrays = v["arrays"]
-    if not isinstance(arrays, dict) or set(arrays) != set(names):
-        raise _fail(f"{path}.arrays", f"an object with exactly the keys {list(names)}",
-                    sorted(arrays) if isinstance(arrays, dict) else arrays)
+    arrays = _optimizer_arrays(v, path, name, names)
     stacks = {k: read.array(arrays[k], f"{path}.arrays.{k}", shape=(length, *shape))
               for k, shape in names.items()}
     ts = None
