@@ -179,6 +179,24 @@ def test_a_written_trace_cannot_reach_the_weights(seed_net, xor):
     assert seed_net.state_dict()["layer1.weight"][0, 0] != 99
 
 
+def test_weights_handed_out_after_training_steps_are_read_only(seed_net, xor):
+    # a step installs its new arrays unfrozen (it is cheaper); they are frozen
+    # on every way out of the net
+    X, Y = xor
+    # (each way out checked after a fresh step, before another hands the arrays out)
+    seed_net.sgd_step(seed_net.trace(X, Y, loss="mse"), lr=0.5)
+    with pytest.raises(ValueError, match="read-only"):
+        seed_net.layers()[0][0][0] = 99.0
+    seed_net.sgd_step(seed_net.trace(X, Y, loss="mse", lr=0.5))
+    with pytest.raises(ValueError, match="read-only"):
+        seed_net.snapshot()[1][1][0] = 99.0
+    seed_net.sgd_step(seed_net.trace(X, Y, loss="mse", lr=0.5))
+    traced = seed_net.trace(X, Y, loss="mse")
+    with pytest.raises(ValueError, match="read-only"):
+        traced["W2"][0] = 99.0
+    assert np.array_equal(seed_net.forward(X), traced["H2"])
+
+
 # ---------------------------------------------------------------- 4. targets understood, or refused
 
 def test_regression_targets_under_mse_stay_regression(xor_state):

@@ -13,12 +13,11 @@ All reduce by the mean, as PyTorch does by default:
 
 from __future__ import annotations
 
-from math import isfinite
 from typing import Any
 
 import numpy as np
 
-from ._checks import describe, float_array, require_finite
+from ._checks import FLOAT64, describe, float_array, require_finite, surely_finite
 
 
 class Loss:
@@ -44,9 +43,9 @@ class Loss:
     def targets(self, Y: Any, rows: int, outputs: int) -> np.ndarray:
         """Y as a private finite float64 (rows, outputs) array, or a clear error."""
         if (
-            type(Y) is np.ndarray and Y.dtype == np.float64 and Y.ndim == 2
+            type(Y) is np.ndarray and Y.dtype is FLOAT64 and Y.ndim == 2
             and Y.shape[0] == rows and Y.shape[1] == outputs
-            and isfinite(np.add.reduce(Y, axis=None))
+            and surely_finite(Y)
         ):
             return Y.copy()  # the common case, with as few calls as possible
         arr = float_array("Y", Y)

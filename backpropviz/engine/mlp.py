@@ -14,13 +14,13 @@ arrays, so a trace taken earlier keeps the numbers it was computed with.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from math import inf, isfinite
+from math import inf
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import (as_int, describe, float_array, matrix, penalty_weights, positive_finite,
-                      require_finite)
+from ._checks import (FLOAT64, as_int, describe, float_array, matrix, penalty_weights, positive_finite,
+                      require_finite, surely_finite)
 from .activations import Activation, get_activation
 from .limits import MAX_DATA_ENTRIES, MAX_ROWS, check_data_shape, check_sizes
 from .losses import get_loss
@@ -150,7 +150,7 @@ class MLP:
     def layers(self) -> list[tuple[np.ndarray, np.ndarray, Activation]]:
         """(W, B, activation) of every layer, the arrays read-only and not copied:
         for code that evaluates the net its own way (a grid, a landscape)."""
-        return list(zip(self._W, self._B, self.activations))
+        return list(zip(self._frozen_W(), self._frozen_B(), self.activations))
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of every parameter, by PyTorch name (``"layer1.weight"``, ...)."""
@@ -205,7 +205,15 @@ class MLP:
 
     def snapshot(self) -> tuple:
         """The current parameters as they are (read-only arrays, no copy), for ``restore``."""
-        return (tuple(self._W), tuple(self._B), self._version)
+        return (tuple(self._frozen_W()), tuple(self._frozen_B()), self._version)
+
+    # A training step installs its new arrays as they are (freezing six arrays
+    # would cost a tenth of a small net's step); they are frozen on their way out.
+    def _frozen_W(self) -> list[np.ndarray]:
+        return [_frozen(W) for W in self._W]
+
+    def _frozen_B(self) -> list[np.ndarray]:
+        return [_frozen(B) for B in self._B]
 
     def restore(self, snapshot: tuple) -> None:
         """Put back the parameters of ``snapshot()`` exactly: traces taken then are
@@ -241,12 +249,12 @@ class MLP:
     def _check_X(self, X: Any) -> np.ndarray:
         """X as a private finite float64 (rows, inputs) array, or a clear error.
 
-        Call it with overflow warnings off: a sum that overflows only sends X
-        down the slow path, which checks every entry."""
+        Call it with overflow warnings off: a sum of squares that overflows only
+        sends X down the slow path, which checks every entry."""
         if (
-            type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2
+            type(X) is np.ndarray and X.dtype is FLOAT64 and X.ndim == 2
             and X.shape[1] == self.sizes[0] and 0 < X.shape[0] <= MAX_ROWS
-            and X.size <= MAX_DATA_ENTRIES and isfinite(np.add.reduce(X, axis=None))
+            and X.size <= MAX_DATA_ENTRIES and surely_finite(X)
         ):
             return X.copy()  # the common case, with as few calls as possible
         if isinstance(X, np.ndarray):
@@ -315,9 +323,10 @@ class MLP:
         v: dict[str, Any] = {"X": X, "Y": Yt}
         layers = []
         H = X
+        linear, backward, update = LINEAR.forward, LINEAR.backward, SGD_UPDATE.forward
         for k, W, B, f in zip(self._keys, self._W, self._B, self.activations):
             H_prev = H
-            Z = LINEAR.forward(H_prev, W, B)
+            Z = linear(H_prev, W, B)
             H = f.forward(Z)
             layers.append((k, W, B, f, H_prev, Z, H))
             v[k.W], v[k.B], v[k.Z], v[k.H] = W, B, Z, H
@@ -331,15 +340,15 @@ class MLP:
         for k, W, B, f, H_prev, Z, H in reversed(layers):
             local = f.derivative(Z, H)
             dZ = dH * local
-            dH_prev, dW, dB = LINEAR.backward(dZ, H_prev, W, need_input=H_prev is not X)
+            dH_prev, dW, dB = backward(dZ, H_prev, W, H_prev is not X)
             if penalty:
                 v[k.dH], v[k.local], v[k.dZ] = dH, local, dZ
                 v[k.dW_data], v[k.dW_penalty] = dW, PENALTY.gradient(W, l1, l2)
                 dW = dW + v[k.dW_penalty]
             v[k.dH], v[k.local], v[k.dZ], v[k.dW], v[k.dB] = dH, local, dZ, dW, dB
             if sgd:
-                v[k.new_W] = SGD_UPDATE.forward(W, dW, lr)
-                v[k.new_B] = SGD_UPDATE.forward(B, dB, lr)
+                v[k.new_W] = update(W, dW, lr)
+                v[k.new_B] = update(B, dB, lr)
             dH = dH_prev
         if rule is not None and not sgd:
             v.update(optimizer.preview(v))
@@ -398,8 +407,6 @@ class MLP:
             with np.errstate(over="ignore", invalid="ignore"):
                 W = [update(w, g, lr) for w, g in zip(self._W, dW)]
                 B = [update(b, g, lr) for b, g in zip(self._B, dB)]
-            for arr in W + B:
-                arr.setflags(write=False)
         self._W, self._B = W, B
         self._version = object()
 

@@ -26,6 +26,7 @@ A trace is a snapshot: nothing that happens to the net later changes it.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -308,9 +309,11 @@ def _update_steps(add: Any, n: int, update: str) -> None:
 
 
 @functools.lru_cache(maxsize=None)
-def _layer_keys(layers: int, w: str, b: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(``w1``, ``w2``, ...), (``b1``, ...): the keys of one quantity in every layer."""
-    return tuple(f"{w}{l}" for l in range(1, layers + 1)), tuple(f"{b}{l}" for l in range(1, layers + 1))
+def _layer_getter(layers: int, w: str, b: str) -> operator.itemgetter:
+    """Reads ``(w1, w2, ..., b1, b2, ...)`` out of a dict of values in one call:
+    the keys of one weight quantity and one bias quantity in every layer."""
+    return operator.itemgetter(*(f"{w}{l}" for l in range(1, layers + 1)),
+                               *(f"{b}{l}" for l in range(1, layers + 1)))
 
 
 class Trace(Mapping):
@@ -465,17 +468,17 @@ class Trace(Mapping):
     def gradient_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """dL/dW and dL/dB of every layer, in order, for the engine's own update
         (``gradients()`` is the reader's view: by name, read-only)."""
-        v, (W, B) = self._values, _layer_keys(len(self.sizes) - 1, "dL/dW", "dL/dB")
-        return [v[k] for k in W], [v[k] for k in B]
+        n = len(self.sizes) - 1
+        both = _layer_getter(n, "dL/dW", "dL/dB")(self._values)
+        return list(both[:n]), list(both[n:])
 
     def updated_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The updated weights and biases of every layer (``new W1``, ...; ``new B1``,
-        ...), read-only and not copied: what ``MLP.sgd_step`` installs."""
-        v, (kw, kb) = self._values, _layer_keys(len(self.sizes) - 1, "new W", "new B")
-        W, B = [v[k] for k in kw], [v[k] for k in kb]
-        for arr in W + B:
-            arr.setflags(write=False)
-        return W, B
+        ...), not copied: what ``MLP.sgd_step`` installs (and freezes on their
+        way out of the net, as reading them from the trace does)."""
+        n = len(self.sizes) - 1
+        both = _layer_getter(n, "new W", "new B")(self._values)
+        return list(both[:n]), list(both[n:])
 
     def updated_state_dict(self) -> dict[str, np.ndarray]:
         """The parameters after the update (needs a trace made with ``lr`` or an optimizer)."""
