@@ -2,44 +2,32 @@
 
 from __future__ import annotations
 
+import collections
 import html
 import math
 from typing import Any
 
 import ipywidgets as widgets
+from traitlets import CFloat, validate
 
+from ..drawing.gradient import gradient_html
 from ..engine.trace import entry_name
-from ._errors import ErrorArea, shows_errors
-from ._static import panel_style
-from ._static import StaticFallback
+from ._base import Panel
+from ._errors import shows_errors
+from ._static import StaticFallback, panel_style
 from .state import ExplorerState
 
 
 #: Height in px of one slider row (the slider and its gradient beside it).
 ROW = 30
+#: How many of a slider's echoes (see `page_value`) the kernel remembers: enough
+#: for a cell that moves one weight this often before the page's replies arrive.
+ECHOES = 256
 
 
 def entry_label(name: str, index: tuple[int, ...]) -> str:
     """``layer1.weight[0,1]``, ``layer2.bias[0]``: PyTorch's name and index."""
     return entry_name(name, index)
-
-
-def gradient_html(g: float, value: float = 0.0) -> str:
-    """The gradient beside a slider, and which way is downhill (lowers the loss);
-    for a weight that is inf or NaN (which no slider can show), the weight itself."""
-    if not math.isfinite(value):
-        return f'<span title="training diverged: Undo or Reset">weight = {value}</span>'
-    if not math.isfinite(g):
-        return f'<span title="the gradient overflowed">dL/dw = {g}</span>'
-    if g > 0:
-        way, tip = "◀ downhill", "decreasing this parameter lowers the loss"
-    elif g < 0:
-        way, tip = "downhill ▶", "increasing this parameter lowers the loss"
-    else:
-        way, tip = "flat", "the loss does not change to first order"
-    arrow = {"◀ downhill": "◀", "downhill ▶": "▶", "flat": "·"}[way]
-    return (f'<span style="white-space:nowrap" title="dL/dw = {g:+.8g}: {tip}">'
-            f'<code>{g:+.5f}</code> <span aria-label="{way}">{arrow}</span></span>')
 
 
 def _bound(value: float) -> float:
@@ -51,19 +39,62 @@ def _bound(value: float) -> float:
     return bound
 
 
-class WeightSliders(StaticFallback, widgets.VBox):
+def page_value(value: float, lo: float, hi: float, step: float = 0.0) -> float:
+    """What a slider on the page reads back after being set to ``value``, on a range
+    ``lo``..``hi`` (snapped to ``step``, if any), and sends to the kernel if it differs.
+
+    Every ipywidgets 8 page (JupyterLab, Notebook 7, Voila, the lite site) draws a
+    FloatSlider with noUiSlider 15.4, which places the handle at a percentage of the
+    range and reads the value back from there: 0.2985 comes back as
+    0.29849999999999977. These are its float operations in its order, so the kernel
+    can tell such an echo from a student's move.
+    """
+    if value >= hi:
+        percent = 100.0
+    else:
+        percent = ((value + abs(lo) if lo < 0 else value - lo) * 100) / (hi - lo)
+    if step and percent != 100:
+        size = (step * 100) / (hi - lo)
+        ratio = percent / size
+        whole = math.floor(ratio)  # JavaScript's Math.round: halves go up
+        percent = (whole + 1 if ratio - whole >= 0.5 else whole) * size
+    percent = max(min(percent, 100.0), 0.0)
+    if percent >= 100:
+        return hi
+    return (percent * (hi - lo)) / 100 + lo
+
+
+class _WeightSlider(widgets.FloatSlider):
+    """A FloatSlider for a weight, whose page read-backs (see `page_value`) the
+    kernel can always tell from a move.
+
+    A value beyond its ends is taken as it is, not clamped (the panel then widens
+    the range): a read-back from before the range shrank stays what it was. And
+    the kernel does not confirm each value back to the page (ipywidgets'
+    ``echo_update``): a read-back that is refused is never replayed on the page
+    (where, beyond the new ends, the page would clamp it and send that back).
+    """
+
+    value = CFloat(0.0, help="the weight").tag(sync=True, echo_update=False)
+
+    @validate("value")
+    def _validate_value(self, proposal: dict) -> float:
+        return proposal["value"]
+
+
+class WeightSliders(Panel, StaticFallback, widgets.VBox):
     """A slider for every parameter entry, labelled like ``layer1.weight[0,1]``.
 
     Sliders update the state continuously while dragged; each shows its current
     gradient. "Back to the start" restores the initial weights exactly.
+
+    Showing a slider never changes its weight: the page reads each value it is
+    given back through its own arithmetic and sends the result (see `page_value`);
+    the kernel knows those echoes, and one that arrives changes nothing.
     """
 
     def __init__(self, state: ExplorerState, step: float | None = None) -> None:
-        if not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {type(state).__name__}")
-        self.state = state
-        self.error = ErrorArea()
-        self._syncing = False
+        self._attach(state)
         self._active: tuple | None = None  # the slider being dragged keeps its range
         self.reset_button = widgets.Button(description="Back to the start", icon="undo",
                                            tooltip="restore the initial weights exactly",
@@ -71,6 +102,7 @@ class WeightSliders(StaticFallback, widgets.VBox):
         self.loss_label = widgets.HTML()
         self.sliders: dict[tuple[str, tuple[int, ...]], widgets.FloatSlider] = {}
         self._step = step
+        self._echoes: dict[tuple, collections.deque] = {}  # per slider: see page_value
         # All the gradients live in one HTML column beside the column of sliders,
         # row for row (both ROW px high): one message per change instead of one
         # per parameter, which is what a browser with 100 sliders notices.
@@ -95,6 +127,7 @@ class WeightSliders(StaticFallback, widgets.VBox):
     def _build(self) -> None:
         """One row per parameter entry (again only when the architecture changes)."""
         self._entries = self.state.parameter_entries()
+        old = list(self.sliders.values())
         self.sliders.clear()
         rows = []
         params = self.state.trace.parameters()
@@ -102,16 +135,22 @@ class WeightSliders(StaticFallback, widgets.VBox):
             value = float(params[name][index])
             bound = _bound(value)
             label = entry_label(name, index)
-            slider = widgets.FloatSlider(
-                value=value, min=-bound, max=bound, step=self._step, continuous_update=True,
+            # No step is step 0, not None: a kernel in the browser (Pyodide) drops
+            # None from widget messages, and the page then takes its default step, 1.
+            slider = _WeightSlider(
+                value=value, min=-bound, max=bound, step=self._step or 0.0, continuous_update=True,
                 readout_format=".4f", description=label,
                 style={"description_width": "9.5em"},
                 layout=widgets.Layout(width="auto", height=f"{ROW - 2}px", margin="1px 2px"))
             slider.observe(self._on_slider, "value")
             slider._bpv_entry = (name, index)
             self.sliders[(name, index)] = slider
+            self._echoes[(name, index)] = collections.deque(maxlen=ECHOES)
+            self._expect_echo(slider, value)
             rows.append(slider)
         self.slider_column.children = rows
+        for slider in old:  # closed, so the page can send nothing more for them
+            slider.close()
 
     def gradient(self, name: str, index: tuple[int, ...]) -> str:
         """The HTML shown beside one slider: its gradient and the downhill arrow."""
@@ -125,9 +164,16 @@ class WeightSliders(StaticFallback, widgets.VBox):
 
     @shows_errors("Setting the weight")
     def _on_slider(self, change: dict) -> None:
-        if self._syncing:
+        if self.is_syncing:
             return
-        name, index = change["owner"]._bpv_entry
+        slider = change["owner"]
+        name, index = slider._bpv_entry
+        if self._is_echo(slider, change["new"]):
+            # Not a move: the weight stays, and the slider holds it as the page
+            # shows it (sent to the page if the echo was of an older value).
+            with self.syncing():
+                slider.value = self._shown(slider, float(self.state.trace.parameters()[name][index]))
+            return
         self._active = (name, index)
         try:
             self.state.set_parameter(name, index, change["new"])
@@ -150,8 +196,7 @@ class WeightSliders(StaticFallback, widgets.VBox):
     def _refresh(self) -> None:
         trace = self.state.trace
         params, grads = trace.parameters(), trace.gradients()
-        self._syncing = True
-        try:
+        with self.syncing():
             for key, slider in self.sliders.items():
                 value = float(params[key[0]][key[1]])
                 # A slider cannot hold inf or NaN: it stands at 0, greyed out, and
@@ -170,10 +215,10 @@ class WeightSliders(StaticFallback, widgets.VBox):
                             slider.max, slider.min = bound, -bound
                         else:
                             slider.min, slider.max = -bound, bound
-                if slider.value != value:
+                    self._expect_echo(slider, slider.value)  # the page places it anew
+                if slider.value not in (value, self._shown(slider, value)):
                     slider.value = value
-        finally:
-            self._syncing = False
+                    self._expect_echo(slider, value)
         # One cell per slider, kept as built (what `gradient` returns), joined into one column.
         self._cells = [gradient_html(float(grads[n][i]), float(params[n][i])) for n, i in self._entries]
         cells = "".join(f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">{c}</div>'
@@ -181,6 +226,43 @@ class WeightSliders(StaticFallback, widgets.VBox):
         self.gradient_column.value = f'<div style="padding-top:1px">{cells}</div>'
         self.loss_label.value = (
             f'<span style="font-family:monospace">loss = {html.escape(f"{trace.loss:.6g}")}</span>')
+
+    def _expect_echo(self, slider: widgets.FloatSlider, value: float) -> None:
+        """Remember what the page will send back for ``value``, if not ``value``."""
+        echo = page_value(value, slider.min, slider.max, slider.step or 0.0)
+        awaited = self._echoes[slider._bpv_entry]
+        if echo != value and (not awaited or awaited[-1] != echo):
+            awaited.append(echo)
+
+    def _is_echo(self, slider: widgets.FloatSlider, value: float) -> bool:
+        """Whether ``value``, from the page, is not a move: the read-back of a value
+        the kernel sent, or within rounding (2**-40 of the range, far below a pixel)
+        of the weight itself.
+
+        The page reads back each value once, in the order they were sent, so a
+        read-back that arrives is done with, and so is any older one still awaited
+        (its view was never drawn, or was drawn later with a newer value): a
+        student who moves a slider back to where it once stood is moving it."""
+        awaited = self._echoes[slider._bpv_entry]
+        if value in awaited:
+            while awaited.popleft() != value:
+                pass
+            return True
+        name, index = slider._bpv_entry
+        weight = float(self.state.trace.parameters()[name][index])
+        return abs(value - weight) <= (slider.max - slider.min) * 2.0 ** -40
+
+    @staticmethod
+    def _shown(slider: widgets.FloatSlider, weight: float) -> float:
+        """``weight`` as the page holds it: the value nearest it that the page reads
+        back unchanged (0 for inf or NaN, which no slider can show)."""
+        value = weight if math.isfinite(weight) else 0.0
+        for _ in range(4):  # one step is enough on ranges of powers of two
+            back = page_value(value, slider.min, slider.max, slider.step or 0.0)
+            if back == value:
+                break
+            value = back
+        return value
 
     def static_html(self) -> str:
         trace = self.state.trace

