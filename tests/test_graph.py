@@ -56,6 +56,10 @@ def edge_labels(svg: str) -> list[str]:
     return [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "bpv-gedge-label"]
 
 
+def svg_texts(svg: str) -> list[str]:
+    return [t.text for t in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
 def step_named(graph, name: str) -> int:
     return next(i for i in range(graph.num_steps) if graph.step(i).name == name)
 
@@ -144,6 +148,24 @@ def test_unlabelled_values_are_written_as_their_expression():
     names = [n.name for n in value_graph(w).nodes]
     assert max(map(len, names)) <= 32 and names[-1] == "(n10·n10)·(n10·n10)"
     assert g.step(step_named(g, "dout/d(z^2)")).formula.startswith("dout/d(z^2) = dout/d(exp(x·y) / (z^2)) × ∂(exp(x·y) / (z^2))/∂(z^2)")
+
+
+def test_a_power_shows_its_exponent():
+    x = bpv.Value(2.0, label="x")
+    view = GraphView(x ** 3)
+    power = view.graph.nodes[-1]
+    assert (power.name, power.op) == ("x^3", "^3")
+    assert edge_labels(view.svg.value) == ["^3"]  # the current edge, bold
+    assert svg_texts(view.svg.value).count("^3") == 2  # and the node's op label
+    assert view.graph.step(0).formula == "x^3 = 2^3 = 8"
+    # under a label of its own, the exponent is still on the picture: node and edge
+    y = x ** 0.5
+    y.label = "r"
+    svg = graph_svg(value_graph(y))
+    assert "r" in shown(svg) and svg_texts(svg).count("^0.5") == 2
+    # a zero result: the exponent is the node's, not worked out from its numbers
+    z = bpv.Value(0.0, label="z") ** 2
+    assert value_graph(z).step(0).formula == "z^2 = 0^2 = 0"
 
 
 def test_svg_shows_only_what_is_known_at_each_step():

@@ -37,6 +37,16 @@ def test_numbers_on_either_side():
         assert (expr.data, x.grad) == pytest.approx((data, grad), rel=1e-15)
 
 
+def test_a_power_keeps_its_exponent():
+    x = Value(2.0, label="x")
+    cube = x ** 3
+    cube.backward()
+    assert (cube.data, cube.exponent, x.grad) == (8.0, 3.0, 12.0)
+    assert cube.op.name == "pow" and cube.inputs == (x,) and cube.local == (12.0,)
+    assert x.exponent is None and (x * x).exponent is None
+    assert (Value(0.0) ** 2).exponent == 2.0  # a zero result too: the exponent is kept, not inferred
+
+
 # A random expression: a list of instructions over a pool of values, replayed on
 # Values and on torch tensors alike.
 UNARY = ["neg", "exp", "log", "tanh", "sigmoid", "relu", "square", "cube"]

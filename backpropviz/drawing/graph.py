@@ -432,8 +432,8 @@ def value_graph(out: Value) -> Graph:
             key=key[id(v)], name=names[id(v)], kind=kind, value=v.data,
             grad=None if kind == "constant" else v.grad,
             grad_name="" if kind == "constant" else dname(v),
-            op=v.op.label if v.op else ""))
-    edges = [GraphEdge(key[id(i)], key[id(v)], v.op.label)
+            op=_op_label(v) if v.op else ""))
+    edges = [GraphEdge(key[id(i)], key[id(v)], _op_label(v))
              for v in order if v.op is not None for i in v.inputs]
     by_key = {key[id(v)]: v for v in order}
     graph_nodes = {n.key: n for n in nodes}
@@ -521,10 +521,14 @@ def _wrap(name: str) -> str:
 
 
 def _exponent(v: Value) -> str:
-    a, out = v.inputs[0].data, v.data
-    if out == 0:
-        return "k"
-    return f"{v.local[0] * a / out:.6g}"  # d(a^k)/da = k a^(k-1), so k = local · a / out
+    """The exponent of ``x ** k`` as written after the ``^``: ``"3"``, ``"0.5"``."""
+    return f"{v.exponent:.6g}"
+
+
+def _op_label(v: Value) -> str:
+    """The label of the op that made ``v`` (``"+"``, ``"exp"``), with its exponent for a
+    power (``"^3"``): the exponent is no node, so the label is where the graph shows it."""
+    return v.op.label + (_exponent(v) if v.op.name == "pow" else "")
 
 
 def _expression(v: Value, names: dict[int, str]) -> str:

@@ -38,18 +38,21 @@ def _number(value: Any, what: str) -> float:
 
 class Value:
     """A scalar node: ``data``, ``grad`` (filled by ``backward()`` of an expression
-    that uses it), a ``label``, and how it was made (``op``, ``inputs``, ``local``)."""
+    that uses it), a ``label``, and how it was made (``op``, ``inputs``, ``local``,
+    and for ``x ** k`` the number ``exponent``, which is not a node: no grad)."""
 
-    __slots__ = ("data", "grad", "label", "op", "inputs", "local")
+    __slots__ = ("data", "grad", "label", "op", "inputs", "local", "exponent")
 
     def __init__(self, data: Any, label: str = "", *, _op: Op | None = None,
-                 _inputs: tuple["Value", ...] = (), _local: tuple[float, ...] = ()) -> None:
+                 _inputs: tuple["Value", ...] = (), _local: tuple[float, ...] = (),
+                 _exponent: float | None = None) -> None:
         self.data = _number(data, "data")
         if not isinstance(label, str):
             raise TypeError(f"label must be a string, got {describe(label)}")
         self.label = label
         self.grad = 0.0
         self.op, self.inputs, self.local = _op, _inputs, _local
+        self.exponent = _exponent
 
     # ------------------------------------------------------------------ building
 
@@ -65,7 +68,8 @@ class Value:
         args = tuple(v.data for v in nodes) + (() if exponent is None else (exponent,))
         out = op(*args)
         local = op.local(args, out)[:len(nodes)]
-        return Value(out, _op=op, _inputs=nodes, _local=tuple(float(d) for d in local))
+        return Value(out, _op=op, _inputs=nodes, _local=tuple(float(d) for d in local),
+                     _exponent=exponent)
 
     def __add__(self, other: Any) -> "Value":
         return self._apply("add", self._lift(other, "+"))
