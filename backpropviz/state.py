@@ -31,7 +31,7 @@ from .engine.paths import parse_entry
 from .engine.training import Trainer
 
 #: The architectures the playground offers (the API takes any).
-MAX_HIDDEN_LAYERS = 4
+MAX_HIDDEN_LAYERS = 6
 MAX_WIDTH = 8
 #: Steps a copy of the net trains to test a learning rate before the state suggests it.
 ADVICE_STEPS = 200
@@ -498,7 +498,7 @@ class ExplorerState(HasTraits):
 
     def set_architecture(self, hidden: Sequence[int], activations: Sequence[Any],
                          loss: str | None = None, seed: int = 0) -> None:
-        """A new net: ``hidden`` widths (0 to 4 layers of 1 to 8 units in the
+        """A new net: ``hidden`` widths (0 to 6 layers of 1 to 8 units in the
         playground), one activation per layer (hidden layers, then the output),
         the loss (``"bce"`` needs a sigmoid output), and the seed of its initial
         weights. Inputs and outputs follow from the data and the loss; training

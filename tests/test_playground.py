@@ -261,8 +261,12 @@ def test_architecture_controls_rebuild_every_panel(moons_explorer):
 def test_architecture_limits():
     X, Y = bpv.datasets.xor()
     state = ExplorerState(bpv.examples.seed_net(), X, Y)
-    with pytest.raises(ValueError, match="at most 4 layers of at most 8 units"):
+    with pytest.raises(ValueError, match="at most 6 layers of at most 8 units"):
         state.set_architecture([9], ["tanh", "identity"])
+    with pytest.raises(ValueError, match="hidden must have at most 6 layers, got 7"):
+        state.set_architecture([2] * 7, ["tanh"] * 8)
+    state.set_architecture([8] * 6, ["tanh"] * 7)
+    assert state.net.sizes == (2, 8, 8, 8, 8, 8, 8, 1)
     with pytest.raises(ValueError, match="activations must have 3 entries"):
         state.set_architecture([2, 2], ["tanh", "identity"])
 

@@ -1,4 +1,4 @@
-"""Choose the net: 0-4 hidden layers of 1-8 units, an activation per layer, the loss
+"""Choose the net: 0-6 hidden layers of 1-8 units, an activation per layer, the loss
 and the seed of the initial weights. Every change builds the new net at once."""
 
 from __future__ import annotations
@@ -107,3 +107,81 @@ class ArchitectureControls(Panel, widgets.VBox):
     def _on_trace(self, change: dict) -> None:
         if change["old"] is None or change["old"].specs is not change["new"].specs:
             self._from_state()
+
+
+class LayerButtons(Panel, widgets.HBox):
+    """+ and − beside the network diagram, as TensorFlow Playground has them: a
+    hidden layer more or fewer, and a unit more or fewer in each hidden layer.
+
+    Each press builds the new net at once, its weights drawn afresh from the
+    net's seed (the Architecture section's controls follow). A new layer takes
+    the activation of the layer before it (tanh after the inputs), 4 units."""
+
+    def __init__(self, state: ExplorerState) -> None:
+        self._attach(state)
+        small = widgets.Layout(width="2.4em", padding="0")
+        self.add_layer = widgets.Button(description="+ layer", tooltip="add a hidden layer",
+                                        layout=widgets.Layout(width="auto"))
+        self.remove_layer = widgets.Button(description="− layer", tooltip="remove the last hidden layer",
+                                           layout=widgets.Layout(width="auto"))
+        self.counts = [widgets.HTML() for _ in range(MAX_HIDDEN_LAYERS)]
+        self.more = [widgets.Button(description="+", tooltip=f"one more unit in layer {l}", layout=small)
+                     for l in range(1, MAX_HIDDEN_LAYERS + 1)]
+        self.fewer = [widgets.Button(description="−", tooltip=f"one unit fewer in layer {l}", layout=small)
+                      for l in range(1, MAX_HIDDEN_LAYERS + 1)]
+        self.groups = [widgets.HBox([f, c, m], layout=widgets.Layout(align_items="center", margin="0 6px 0 0"))
+                       for f, c, m in zip(self.fewer, self.counts, self.more)]
+        row = widgets.HBox([self.remove_layer, self.add_layer, *self.groups],
+                           layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
+        super().__init__([widgets.VBox([row, self.error])])
+        self.add_class("bpv-layer-buttons")
+        self.add_layer.on_click(self._on_add_layer)
+        self.remove_layer.on_click(self._on_remove_layer)
+        for l, (m, f) in enumerate(zip(self.more, self.fewer)):
+            m.on_click(lambda _b, l=l: self._on_units(l, +1))
+            f.on_click(lambda _b, l=l: self._on_units(l, -1))
+        state.observe(self._on_trace, "trace")
+        self._show()
+
+    def _show(self) -> None:
+        """Buttons for the state's net: one group per hidden layer, each press allowed
+        only where the result is a net the playground offers."""
+        hidden = self.state.net.sizes[1:-1]
+        self.add_layer.disabled = len(hidden) >= MAX_HIDDEN_LAYERS
+        self.remove_layer.disabled = not hidden
+        for l, group in enumerate(self.groups):
+            group.layout.display = "" if l < len(hidden) else "none"
+            if l < len(hidden):
+                self.counts[l].value = f"<small>layer {l + 1}: {hidden[l]} units</small>"
+                self.more[l].disabled = hidden[l] >= MAX_WIDTH
+                self.fewer[l].disabled = hidden[l] <= 1
+
+    def _build(self, hidden: list[int], activations: list[Any]) -> None:
+        net = self.state.net
+        self.state.set_architecture(hidden, activations, seed=net.seed or 0)
+
+    @shows_errors("Adding a layer")
+    def _on_add_layer(self, _button: Any = None) -> None:
+        acts = list(self.state.net.activations)
+        hidden = list(self.state.net.sizes[1:-1])
+        new = acts[len(hidden) - 1] if hidden else ACTIVATIONS["tanh"]()
+        self._build(hidden + [4], acts[:-1] + [new, acts[-1]])
+
+    @shows_errors("Removing a layer")
+    def _on_remove_layer(self, _button: Any = None) -> None:
+        acts = list(self.state.net.activations)
+        hidden = list(self.state.net.sizes[1:-1])
+        if hidden:
+            self._build(hidden[:-1], acts[:len(hidden) - 1] + [acts[-1]])
+
+    @shows_errors("Changing the units")
+    def _on_units(self, layer: int, delta: int) -> None:
+        hidden = list(self.state.net.sizes[1:-1])
+        if layer < len(hidden) and 1 <= hidden[layer] + delta <= MAX_WIDTH:
+            hidden[layer] += delta
+            self._build(hidden, list(self.state.net.activations))
+
+    @shows_errors("Updating the layer buttons")
+    def _on_trace(self, change: dict) -> None:
+        if change["old"] is None or change["old"].specs is not change["new"].specs:
+            self._show()

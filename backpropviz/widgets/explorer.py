@@ -9,7 +9,7 @@ import ipywidgets as widgets
 from ..engine import MLP
 from ..engine._checks import describe
 from ._static import StaticFallback
-from .architecture import ArchitectureControls
+from .architecture import ArchitectureControls, LayerButtons
 from .boundary import BoundaryPanel
 from .data import DataControls
 from .diagram import NetworkDiagram
@@ -29,12 +29,13 @@ class Explorer(StaticFallback, widgets.VBox):
     """Every panel on one state: ``Explorer(net, X, Y, loss="mse", lr=0.75)``.
 
     Top: the training controls and the loss curve. Left: the chain-rule stepper
-    and the drill-down on one weight. Right: the network diagram, the decision
-    boundary with a map of every hidden unit, and a slider per parameter.
+    and the drill-down on one weight. Right: the network diagram with + and −
+    for layers and units, the decision boundary with a map of every hidden unit,
+    and a slider per parameter.
     Below, folded away: the data, the architecture, the loss landscape, saving
     and loading, and the computation graph at matrix level (it follows the
     stepper). The panels are attributes (``stepper``, ``diagram``, ``boundary``,
-    ``sliders``, ``drilldown``, ``training``, ``data``, ``architecture``,
+    ``layer_buttons``, ``sliders``, ``drilldown``, ``training``, ``data``, ``architecture``,
     ``landscape``, ``saving``, ``graph``); ``state`` is the shared
     :class:`ExplorerState`. Pass ``state=`` to build on an existing state.
     """
@@ -58,6 +59,7 @@ class Explorer(StaticFallback, widgets.VBox):
         self.stepper = ChainRuleStepper(state, quiz=quiz)
         self.drilldown = GradientDrilldown(state)
         self.diagram = NetworkDiagram(state)
+        self.layer_buttons = LayerButtons(state)
         self.sliders = WeightSliders(state)
         self.data = DataControls(state)
         self.architecture = ArchitectureControls(state)
@@ -66,7 +68,7 @@ class Explorer(StaticFallback, widgets.VBox):
         self.graph = GraphView(state, active=False)
         column = widgets.Layout(flex="1 1 520px", min_width="0", padding="0 6px")
         left = widgets.VBox([self.stepper, self.drilldown], layout=column)
-        right = widgets.VBox([self.diagram, self.boundary, self.sliders], layout=column)
+        right = widgets.VBox([self.diagram, self.layer_buttons, self.boundary, self.sliders], layout=column)
         self.sections = widgets.Accordion(
             children=[self.data, self.architecture, self.landscape, self.saving, self.graph],
             titles=SECTIONS, selected_index=None)
