@@ -26,7 +26,7 @@ from .engine import (
 
 __version__ = "0.1.0"
 
-_WIDGETS = ("Explorer", "ExplorerState", "ChainRuleStepper", "WeightSliders",
+_WIDGETS = ("Explorer", "Playground", "ExplorerState", "ChainRuleStepper", "WeightSliders",
             "NetworkDiagram", "GradientDrilldown", "BoundaryPanel", "TrainingControls",
             "DataControls", "ArchitectureControls", "LandscapePanel", "SaveLoadPanel", "GraphView")
 

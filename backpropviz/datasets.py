@@ -1,9 +1,12 @@
 """Small 2-D datasets for the class, in the spirit of TensorFlow Playground.
 
 Every generator returns ``(X, Y)``: X float64 of shape (n, 2), Y float64 of
-shape (n, 1) with labels 0.0 and 1.0, balanced (the first class gets the odd
-row). ``noise`` is the standard deviation of Gaussian noise in input units
-(the points span roughly [-1, 1]); ``seed`` makes a draw reproducible.
+shape (n, 1). The classification sets (``GENERATORS``) hold labels 0.0 and 1.0,
+balanced (the first class gets the odd row); the regression sets
+(``REGRESSION``: ``plane``, ``multi_gaussian``) hold real-valued targets in
+about [-1, 1], to be learnt with MSE on an Identity output unit. ``noise`` is
+the standard deviation of Gaussian noise in input units (the points span
+roughly [-1, 1]); ``seed`` makes a draw reproducible.
 Your own arrays work anywhere one of these does.
 """
 
@@ -129,6 +132,61 @@ def blobs(n: int = 240, noise: float = 0.2, seed: int | None = 0, classes: int =
     return _finish(points, noise, rng)
 
 
+# ---------------------------------------------------------------- regression
+#
+# As TensorFlow Playground's regression problems: the points are drawn uniformly
+# from the square [-1, 1]^2 and keep their place; the noise moves the point at
+# which the target is read (by a Gaussian of standard deviation ``noise`` in
+# input units), so a noisy target is the right value for a point nearby.
+
+
+def _regression(n: int, noise: float, rng: np.random.Generator,
+                target: Callable[[np.ndarray], np.ndarray]) -> Dataset:
+    X = rng.uniform(-1.0, 1.0, size=(n, 2))
+    at = X + rng.normal(0.0, noise, size=X.shape) if noise else X
+    return np.ascontiguousarray(X), np.ascontiguousarray(target(at).reshape(n, 1))
+
+
+def plane_value(X: np.ndarray) -> np.ndarray:
+    """``plane``'s target function, (n, 2) -> (n,): y = (x1 + x2) / 2."""
+    return (X[:, 0] + X[:, 1]) / 2.0
+
+
+#: ``multi_gaussian``'s bumps: (centre x1, centre x2, sign), a 3 x 2 checkerboard.
+BUMPS = ((-0.6, 0.45, 1.0), (0.0, 0.45, -1.0), (0.6, 0.45, 1.0),
+         (-0.6, -0.45, -1.0), (0.0, -0.45, 1.0), (0.6, -0.45, -1.0))
+#: The bumps' standard deviation, in input units.
+BUMP_WIDTH = 0.2
+
+
+def multi_gaussian_value(X: np.ndarray) -> np.ndarray:
+    """``multi_gaussian``'s target function, (n, 2) -> (n,): the sum over ``BUMPS`` of
+    sign * exp(-|x - centre|^2 / (2 * BUMP_WIDTH^2)), in about [-1, 1]."""
+    y = np.zeros(len(X))
+    for cx, cy, sign in BUMPS:
+        d2 = (X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2
+        y += sign * np.exp(-d2 / (2.0 * BUMP_WIDTH ** 2))
+    return y
+
+
+def plane(n: int = 200, noise: float = 0.05, seed: int | None = 0) -> Dataset:
+    """Regression on a tilted plane: y = (x1 + x2) / 2 over [-1, 1]^2 (y in [-1, 1]).
+
+    ``noise`` moves the point the target is read at (see the section's note).
+    """
+    n, noise, rng = _args(n, noise, seed)
+    return _regression(n, noise, rng, plane_value)
+
+
+def multi_gaussian(n: int = 200, noise: float = 0.05, seed: int | None = 0) -> Dataset:
+    """Regression on six signed Gaussian bumps in a checkerboard (``BUMPS``): y is
+    their sum, about +1 on a positive bump's centre (its neighbours take off 2%
+    at most), about -1 on a negative one's, near 0 between and far away.
+    """
+    n, noise, rng = _args(n, noise, seed)
+    return _regression(n, noise, rng, multi_gaussian_value)
+
+
 def train_test_split(X: np.ndarray, Y: np.ndarray, test_fraction: float = 0.25,
                      seed: int | None = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(X_train, Y_train, X_test, Y_test): a reproducible random split of the rows.
@@ -149,7 +207,7 @@ def train_test_split(X: np.ndarray, Y: np.ndarray, test_fraction: float = 0.25,
     return X[train], Y[train], X[test], Y[test]
 
 
-#: Generators by name, for menus.
+#: Classification generators by name, for menus (labels 0, 1, ...).
 GENERATORS: dict[str, Callable[..., Dataset]] = {
     "circle": circle,
     "xor_quadrants": xor_quadrants,
@@ -159,18 +217,31 @@ GENERATORS: dict[str, Callable[..., Dataset]] = {
     "blobs": blobs,
 }
 
+#: Regression generators by name (real-valued targets: MSE on an Identity output).
+REGRESSION: dict[str, Callable[..., Dataset]] = {
+    "plane": plane,
+    "multi_gaussian": multi_gaussian,
+}
+
+
+def is_regression(name: str) -> bool:
+    """True for the names of ``REGRESSION`` (their targets are numbers, not classes)."""
+    return isinstance(name, str) and name in REGRESSION
+
 
 def make(name: str, **kwargs: Any) -> Dataset:
-    """``make("moons", n=100, noise=0.2, seed=1)``; ``make("xor")`` is the seed's XOR."""
+    """``make("moons", n=100, noise=0.2, seed=1)``; ``make("xor")`` is the seed's XOR;
+    ``make("plane")`` and ``make("multi_gaussian")`` are regression sets."""
     if name == "xor":
         if kwargs:
             raise TypeError(f"xor() takes no arguments, got {sorted(kwargs)}")
         return xor()
-    if not isinstance(name, str) or name not in GENERATORS:
+    generators = {**GENERATORS, **REGRESSION}
+    if not isinstance(name, str) or name not in generators:
         raise ValueError(
-            f"name must be one of {['xor', *GENERATORS]}, got {describe(name)}"
+            f"name must be one of {['xor', *generators]}, got {describe(name)}"
         )
-    return GENERATORS[name](**kwargs)
+    return generators[name](**kwargs)
 
 
 def as_dataset(X: Any, Y: Any) -> Dataset:

@@ -180,6 +180,15 @@ class ExplorerState(HasTraits):
         return self._trainer.X_test
 
     @property
+    def class_targets(self) -> bool:
+        """Whether the targets are classes (labels under cross-entropy, or every
+        target 0 or 1): then the panels speak of accuracy and a decision boundary;
+        otherwise (regression) of the predicted value and the loss alone."""
+        return self.loss == "cross_entropy" or bool(
+            np.all((self.Y == 0) | (self.Y == 1))
+            and (self.Y_test is None or np.all((self.Y_test == 0) | (self.Y_test == 1))))
+
+    @property
     def Y_test(self) -> np.ndarray | None:
         return self._Y_test_raw
 
@@ -527,6 +536,38 @@ class ExplorerState(HasTraits):
         trace = new.trace()
         self._trainer = new
         self._initial = new.start
+        self.message, self.recovery_step = "", None
+        self._install(trace)
+
+    # ------------------------------------------------------------------ regression
+
+    def set_regression_data(self, X: Any, Y: Any, X_test: Any = None, Y_test: Any = None,
+                            source: dict | None = None) -> None:
+        """New rows with real-valued targets, trained as regression: MSE on Identity
+        output units, one per column of Y.
+
+        A net that already has such an output layer keeps its weights (as
+        ``set_data``); any other gets a new one: the same hidden layers, an Identity
+        output, new starting weights from the net's seed. Training starts over. One
+        change, one recompute; bad rows change nothing.
+        """
+        tr = self._trainer
+        source = _json_source(source)
+        Y_raw = _targets("Y", Y)
+        Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
+        outputs = Y_raw.shape[1] if Y_raw.ndim == 2 else 1
+        net, initial = tr.net, self._initial
+        if net.sizes[-1] != outputs or net.activations[-1].name != "identity":
+            net = MLP([*net.sizes[:-1], outputs], [*net.activations[:-1], "identity"],
+                      seed=net.seed or 0)
+            initial = net.state_dict()
+        new = Trainer(net, X, Y_raw, loss="mse", X_test=X_test, Y_test=Y_test_raw, start=initial,
+                      **tr.settings())
+        trace = new.trace()
+        self._trainer = new
+        self._initial = new.start
+        self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
+        self.data_source = source
         self.message, self.recovery_step = "", None
         self._install(trace)
 

@@ -260,3 +260,17 @@ def test_the_sliders_of_a_former_architecture_are_closed(state):
     state.set_architecture([3], ["tanh", "sigmoid"])
     assert all(s.comm is None for s in former)
     assert all(s.comm is not None for s in sliders.sliders.values())
+
+
+def test_a_typed_value_a_hair_from_the_weight_is_a_move(state):
+    # only the exact floats a page reads back are echoes: not anything near the weight
+    sliders = WeightSliders(state)
+    page = Page(sliders)
+    page.deliver()
+    state.set_parameter("layer2.bias", (0,), 0.0)
+    page.deliver()
+    slider = sliders.slider("layer2.bias", (0,))
+    # (back to 0 from 5e-324 would be taken for the page's reading of 5e-324, which is 0)
+    for value in (1e-300, 5e-324, 0.6358 + 1e-15, 0.6358):
+        slider.set_state({"value": value})
+        assert _weights(state)["layer2.bias"][0] == value

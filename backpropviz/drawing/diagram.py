@@ -204,3 +204,112 @@ def network_svg(
     )
     out.append("</svg>")
     return "".join(out)
+
+
+#: The compact diagram's geometry: a unit's map in px, the distance between
+#: layers and between the units of a layer.
+MAP_TILE, MAP_COL, MAP_ROW = 34, 112, 44
+
+
+def playground_svg(
+    trace: Trace,
+    strips: list[str],
+    sample: int = 0,
+    highlight: Highlight | None = None,
+    tile: int = MAP_TILE,
+    gap: int = 2,
+    uid: str = "maps",
+) -> str:
+    """The net as TensorFlow Playground draws it: every unit (the inputs too) a
+    small square showing its output over the input plane, edges by the sign and
+    size of their weight. ``strips[l]`` is an image (a ``data:`` URI) of layer l's
+    maps side by side, ``tile`` px each with ``gap`` px between (see
+    ``boundary.unit_tiles``), named in the SVG by ``uid`` (ids are shared by the
+    whole page: two diagrams on one page need two uids). Each unit's numbers for
+    row ``sample`` (Z, H, its bias) and each weight are in the tooltips, so the
+    picture stays small enough for one screen with the boundary beside it."""
+    sizes = trace.sizes
+    L = len(sizes) - 1
+    top, left = 22, 34
+    w = left + MAP_COL * L + tile + 96
+    h = top + MAP_ROW * max(sizes) + 6
+    hl = highlight if highlight is not None and not highlight.empty else None
+
+    def pos(layer: int, unit: int) -> tuple[float, float]:
+        """Top-left corner of a unit's square."""
+        y = top + (max(sizes) - sizes[layer]) * MAP_ROW / 2 + unit * MAP_ROW + (MAP_ROW - tile) / 2
+        return left + layer * MAP_COL, y
+
+    out = [
+        # drawn at its size, or smaller to fit its column (a 6-layer net on a projector)
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bpv-diagram bpv-maps" width="{w}" height="{h}" '
+        f'viewBox="0 0 {w} {h}" {SVG_CARD[:-1]};max-width:100%;height:auto" '
+        f'font-family="sans-serif" font-size="10"><defs>',
+        *(f'<image id="bpv-{uid}-{l}" href="{strip}" width="{sizes[l] * (tile + gap) - gap}" '
+          f'height="{tile}" preserveAspectRatio="none" image-rendering="optimizeSpeed"/>'
+          for l, strip in enumerate(strips)),
+        "</defs>",
+        '<text x="4" y="13" fill="#333">inputs</text>',
+        f'<text x="{left + MAP_COL * L + tile / 2:.0f}" y="13" text-anchor="middle" fill="#333">output</text>',
+    ]
+    for l in range(1, L):
+        out.append(f'<text x="{left + MAP_COL * l + tile / 2:.0f}" y="13" text-anchor="middle" '
+                   f'fill="#333">layer {l}</text>')
+    for l in range(1, L + 1):
+        W = trace[f"W{l}"]
+        finite = W[np.isfinite(W)]
+        scale = float(np.max(np.abs(finite))) if finite.size else 1.0
+        scale = scale or 1.0
+        for i in range(sizes[l]):
+            for j in range(sizes[l - 1]):
+                x1, y1 = pos(l - 1, j)
+                x2, y2 = pos(l, i)
+                wv = float(W[i, j])
+                colour = POSITIVE if wv >= 0 else NEGATIVE
+                thick = 0.6 + 3.4 * min(abs(wv) / scale, 1.0) if np.isfinite(wv) else 1.0
+                on = hl is None or (l, i, j) in hl.edges
+                if hl is not None and on:
+                    out.append(f'<line x1="{x1 + tile:.1f}" y1="{y1 + tile / 2:.1f}" x2="{x2:.1f}" '
+                               f'y2="{y2 + tile / 2:.1f}" stroke="{HIGHLIGHT}" stroke-width="{thick + 4:.1f}" '
+                               f'opacity="0.6"/>')
+                out.append(
+                    f'<line class="bpv-edge" data-edge="{l},{i},{j}" x1="{x1 + tile:.1f}" '
+                    f'y1="{y1 + tile / 2:.1f}" x2="{x2:.1f}" y2="{y2 + tile / 2:.1f}" stroke="{colour}" '
+                    f'stroke-width="{thick:.2f}" opacity="{0.85 if on else 0.2}">'
+                    f'<title>layer{l}.weight[{i},{j}] = {wv:.6g}</title></line>')
+    for l in range(L + 1):
+        for i in range(sizes[l]):
+            x, y = pos(l, i)
+            on = hl is None or (l, i) in hl.units or (l, i) in hl.biases
+            stroke, sw = (HIGHLIGHT, 3) if hl is not None and (l, i) in hl.units else ("#555", 1)
+            if l == 0:
+                tip = f"input x[{i}] = {_fmt(float(trace['X'][sample, i]))} (row {sample})"
+            else:
+                tip = (f"H{l}[{i}]: Z = {_fmt(float(trace[f'Z{l}'][sample, i]))}, "
+                       f"H = {_fmt(float(trace[f'H{l}'][sample, i]))} (row {sample}); "
+                       f"bias b = {_fmt(float(trace[f'B{l}'][i]))}")
+            out.append(
+                f'<g class="bpv-unit" data-unit="{l},{i}" opacity="{1 if on else 0.45}">'
+                f'<title>{html.escape(tip)}</title>'
+                f'<svg x="{x:.1f}" y="{y:.1f}" width="{tile}" height="{tile}" '
+                f'viewBox="{i * (tile + gap)} 0 {tile} {tile}"><use href="#bpv-{uid}-{l}"/></svg>'
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{tile}" height="{tile}" fill="none" '
+                f'stroke="{stroke}" stroke-width="{sw}"/>'
+                + (f'<text x="{x - 4:.1f}" y="{y + tile / 2 + 4:.1f}" text-anchor="end">x{i}</text>'
+                   if l == 0 else "")
+                + "</g>")
+    # the loss
+    lx = left + MAP_COL * L + tile + 14
+    ly = top + max(sizes) * MAP_ROW / 2
+    lstroke = HIGHLIGHT if (hl is not None and hl.loss) else "#555"
+    for i in range(sizes[L]):
+        x, y = pos(L, i)
+        out.append(f'<line x1="{x + tile:.1f}" y1="{y + tile / 2:.1f}" x2="{lx:.1f}" y2="{ly:.1f}" '
+                   f'stroke="#999" stroke-dasharray="3 3"/>')
+    out.append(
+        f'<g class="bpv-loss" opacity="{1 if hl is None or hl.loss else 0.45}">'
+        f'<rect x="{lx:.1f}" y="{ly - 13:.1f}" width="76" height="26" rx="5" fill="#fff8e1" '
+        f'stroke="{lstroke}" stroke-width="{3 if lstroke == HIGHLIGHT else 1}"/>'
+        f'<text x="{lx + 38:.1f}" y="{ly + 4:.1f}" text-anchor="middle">L = {_fmt(trace.loss)}</text></g>')
+    out.append("</svg>")
+    return "".join(out)

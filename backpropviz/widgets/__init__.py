@@ -1,20 +1,22 @@
 """ipywidgets panels on one shared, observable state.
 
-``Explorer`` composes them all; each panel also works alone on a shared
+``Explorer`` and ``Playground`` (the same panels on one screen) compose them
+all; each panel also works alone on a shared
 ``ExplorerState``::
 
     state = ExplorerState(net, X, Y, loss="mse", lr=0.75)
     display(ChainRuleStepper(state), NetworkDiagram(state))
 """
 
-from .architecture import ArchitectureControls
+from .architecture import ArchitectureControls, LayerButtons
 from .boundary import BoundaryPanel
 from .data import DataControls
-from .diagram import NetworkDiagram
+from .diagram import MapDiagram, NetworkDiagram
 from .drilldown import GradientDrilldown
 from .explorer import Explorer
 from .graph import GraphView
 from .landscape import LandscapePanel
+from .playground import Playground
 from .saving import SaveLoadPanel
 from .sliders import WeightSliders
 from .state import ExplorerState
@@ -22,5 +24,6 @@ from .stepper import ChainRuleStepper
 from .training import TrainingControls
 
 __all__ = ["ArchitectureControls", "BoundaryPanel", "ChainRuleStepper", "DataControls", "Explorer",
-           "ExplorerState", "GradientDrilldown", "GraphView", "LandscapePanel", "NetworkDiagram",
-           "SaveLoadPanel", "TrainingControls", "WeightSliders"]
+           "ExplorerState", "GradientDrilldown", "GraphView", "LandscapePanel", "LayerButtons",
+           "MapDiagram", "NetworkDiagram", "Playground", "SaveLoadPanel", "TrainingControls",
+           "WeightSliders"]

@@ -1,4 +1,8 @@
-"""The decision-boundary panel: the net's output over the input plane, per-unit maps."""
+"""The decision-boundary panel: the net's output over the input plane, per-unit maps.
+
+For a classifier it draws the decision boundary; for a regression (MSE on targets
+that are numbers, not classes 0 and 1) the predicted value as a heatmap instead.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import html
 import ipywidgets as widgets
 import numpy as np
 
-from ..drawing.boundary import BoundaryFrame, BoundaryPlot, data_limits, labels_of, unit_tiles
+from ..drawing.boundary import (BoundaryFrame, BoundaryPlot, ValueFrame, ValuePlot, data_limits,
+                                labels_of, unit_tiles, value_caption, value_limit)
 from ._base import Panel
 from ._errors import shows_errors
 from ._static import panel_style
@@ -15,7 +20,8 @@ from ._static import StaticFallback
 from .state import ExplorerState
 
 TILE = 56
-#: The largest |input| the plane is drawn around (beyond it the axes' ticks overflow).
+#: The largest |input| the plane is drawn around (beyond it the axes' ticks overflow),
+#: and the largest |target| a regression's colour scale is drawn for.
 MAX_REACH = 1e12
 GAP = 4
 
@@ -25,33 +31,36 @@ def _labels(y: np.ndarray) -> np.ndarray:
     return labels_of(y) if y.shape[1] > 1 else np.round(y[:, 0]).astype(int)
 
 
-def _class_targets(state: ExplorerState) -> bool:
-    """True when the targets are classes: labels under cross-entropy, else 0s and 1s."""
-    return state.loss == "cross_entropy" or bool(
-        np.all((state.Y == 0) | (state.Y == 1))
-        and (state.Y_test is None or np.all((state.Y_test == 0) | (state.Y_test == 1))))
-
-
 class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
     """Where the net draws its line: the output over the input plane as a heatmap,
     the boundary (the 0.5 contour, or the edges between class regions), the rows
     coloured by label (training circles, test triangles), misclassified ones
     crossed, and a small map of every hidden unit over the same plane.
 
+    For a regression (MSE on targets that are numbers, not classes 0 and 1) it
+    shows the net's predicted value instead: a heatmap on a scale centred on 0
+    with a colour bar, the rows coloured by their targets on the same scale.
+
     Redrawn in place on every change of the state; needs a net with 2 inputs.
+    ``unit_maps=False`` leaves out the hidden units' maps (for a view that shows
+    them elsewhere), and the work of drawing them.
     """
 
     def __init__(self, state: ExplorerState, resolution: int = 100,
-                 size: tuple[int, int] = (420, 400), image_format: str = "jpeg") -> None:
+                 size: tuple[int, int] = (420, 400), image_format: str = "jpeg",
+                 unit_maps: bool = True) -> None:
         self._attach(state)
+        if not isinstance(unit_maps, bool):
+            raise TypeError(f"unit_maps must be True or False, got {unit_maps!r}")
         self.resolution, self.size, self.image_format = resolution, size, image_format
+        self.unit_maps = unit_maps
         self.image = widgets.Image(format=image_format, layout=widgets.Layout(width=f"{size[0]}px"))
         self.summary = widgets.HTML()
         self.units = widgets.VBox()
         self.units_title = widgets.HTML("<b>Hidden units</b> over the same plane "
                                         "(blue positive, orange negative, white 0)")
-        self.plot: BoundaryPlot | None = None
-        self.frame: BoundaryFrame | None = None
+        self.plot: BoundaryPlot | ValuePlot | None = None
+        self.frame: BoundaryFrame | ValueFrame | None = None
         self._data = None
         self._tile_images: list[widgets.Image] = []
         super().__init__([panel_style(), self.image, self.summary, self.units_title, self.units, self.error])
@@ -63,22 +72,28 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
     def _on_trace(self, change: dict) -> None:
         self._draw()
 
-    def _setup(self) -> None:
+    def _setup(self, regression: bool) -> None:
         """(Re)build the figure when the data (and so the plane shown) changes."""
         state = self.state
         data = self._data
         if (data is not None and data[0] is state.X and data[1] is state.X_test
-                and data[2] == state.net.sizes):
+                and data[2] == state.net.sizes and data[3] == regression
+                and data[4] is state.Y and data[5] is state.Y_test):
             return
-        self._data = (state.X, state.X_test, state.net.sizes)
+        self._data = (state.X, state.X_test, state.net.sizes, regression, state.Y, state.Y_test)
         X = state.X
         pts = X if state.X_test is None else np.concatenate([X, state.X_test])
         xlim, ylim = data_limits(pts)
-        self.plot = BoundaryPlot(xlim, ylim, self.resolution, self.size, self.image_format)
-        test_labels = None if state.Y_test is None else _labels(state.Y_test)
-        classes = state.net.sizes[-1] if state.loss == "cross_entropy" else 2
-        self.plot.set_data(X, _labels(state.Y), state.X_test, test_labels, classes=classes)
-        hidden = state.net.sizes[1:-1]
+        if regression:
+            limit = value_limit(state.Y, state.Y_test)
+            self.plot = ValuePlot(xlim, ylim, limit, self.resolution, self.size, self.image_format)
+            self.plot.set_data(X, state.Y, state.X_test, state.Y_test)
+        else:
+            self.plot = BoundaryPlot(xlim, ylim, self.resolution, self.size, self.image_format)
+            test_labels = None if state.Y_test is None else _labels(state.Y_test)
+            classes = state.net.sizes[-1] if state.loss == "cross_entropy" else 2
+            self.plot.set_data(X, _labels(state.Y), state.X_test, test_labels, classes=classes)
+        hidden = state.net.sizes[1:-1] if self.unit_maps else ()
         self._tile_images = []
         rows = []
         for l, width in enumerate(hidden, 1):
@@ -107,7 +122,10 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
                 "Every other panel works as usual.")
             self.frame = None
             return
-        if not _class_targets(state):
+        classes = state.class_targets
+        # A regression: the mean squared error of targets that are not classes.
+        regression = not classes and state.loss == "mse"
+        if not classes and not regression:
             y = state.Y
             self.summary.value = (
                 "These targets are numbers, not classes 0 and 1 (they run from "
@@ -115,11 +133,21 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
                 "the net's output for every row is in the stepper (H at the output layer).")
             self.frame = None
             return
-        self._setup()
+        if regression and (top := value_limit(state.Y, state.Y_test)) > MAX_REACH:
+            self.summary.value = (
+                f"The targets reach {top:.3g}, too far out to draw "
+                f"on a colour scale (the picture takes values within ±{MAX_REACH:g}); scale the "
+                "targets to draw it. Every other panel works as usual.")
+            self.frame = None
+            return
+        self._setup(regression)
         frame = self.frame = self.plot.update(state.net, state.loss)
         self.image.value = frame.image
         for l, img in enumerate(self._tile_images, 1):
             img.value = unit_tiles(self.plot.grid.H[l], self.plot.grid.resolution, TILE, GAP)
+        if regression:
+            self.summary.value = value_caption(frame, state.net.sizes[-1])
+            return
         parts = [f"training rows: {len(state.X) - frame.wrong_train} of {len(state.X)} right"]
         if state.X_test is not None:
             parts.append(f"test rows: {len(state.X_test) - frame.wrong_test} of {len(state.X_test)} right")
@@ -137,5 +165,8 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
     def __repr__(self) -> str:
         if self.frame is None:
             return "BoundaryPanel"
+        if isinstance(self.frame, ValueFrame):
+            return (f"BoundaryPanel: the predicted value (regression), colours from "
+                    f"-{self.frame.limit:g} to {self.frame.limit:g}")
         return (f"BoundaryPanel: {len(self.frame.segments)} boundary line(s), "
                 f"{self.frame.wrong_train} misclassified training rows")

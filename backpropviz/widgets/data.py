@@ -1,4 +1,10 @@
-"""Choose the data: the seed's XOR, a generated set (noise, size, seed), a test split."""
+"""Choose the data: the seed's XOR, a generated set (noise, size, seed), a test split.
+
+The regression sets (``plane``, ``multi_gaussian``) switch the state to regression:
+MSE on an Identity output unit. Choosing a classification set afterwards works as it
+always does (its labels are classes; the loss and output layer stay as they are
+unless it has more than 2 classes).
+"""
 
 from __future__ import annotations
 
@@ -13,13 +19,18 @@ from .state import ExplorerState
 
 CHOICES = [("XOR, the seed's 4 rows", "xor"), ("circle", "circle"), ("noisy XOR", "xor_quadrants"),
            ("two gaussians", "gaussians"), ("spiral", "spiral"), ("moons", "moons"),
-           ("three blobs (3 classes)", "blobs")]
+           ("three blobs (3 classes)", "blobs"), ("plane (regression)", "plane"),
+           ("multi-Gaussian (regression)", "multi_gaussian")]
 
 
 class DataControls(Panel, widgets.VBox):
     """Pick a dataset; for generated ones the number of rows, the noise, the seed
     and the share held out for testing. Changing the data keeps the weights and
-    starts the training counters over. ``your data`` stands for arrays you gave."""
+    starts the training counters over. ``your data`` stands for arrays you gave.
+
+    A regression set (real-valued targets) trains with MSE on an Identity output
+    unit: if the net has another output layer, it gets that one (the hidden layers
+    stay, the weights start afresh from the net's seed)."""
 
     def __init__(self, state: ExplorerState) -> None:
         self._attach(state)
@@ -53,10 +64,15 @@ class DataControls(Panel, widgets.VBox):
             w.disabled = not generated
         n, d = len(self.state.X), self.state.X.shape[1]
         test = 0 if self.state.X_test is None else len(self.state.X_test)
-        self.note.value = f"<small>{n} training rows, {test} test rows, {d} inputs.</small>"
+        task = ""
+        if datasets.is_regression(self.dataset.value):
+            task = (" Regression: each row's target is a number; the net learns it with mean "
+                    "squared error on one Identity output unit.")
+        self.note.value = f"<small>{n} training rows, {test} test rows, {d} inputs.{task}</small>"
 
     def make(self) -> tuple:
-        """(X, Y, X_test, Y_test, source) for the current choices; Y holds class labels."""
+        """(X, Y, X_test, Y_test, source) for the current choices; Y holds class labels,
+        or real-valued targets for a regression set."""
         name = self.dataset.value
         if name == "xor":
             X, Y = datasets.xor()
@@ -75,7 +91,11 @@ class DataControls(Panel, widgets.VBox):
             self._enable()
             return
         X, Y, Xte, Yte, source = self.make()
-        # Every dataset offered here is a classification: its labels are classes.
+        if datasets.is_regression(source["name"]):
+            self.state.set_regression_data(X, Y, Xte, Yte, source=source)
+            self._enable()
+            return
+        # Every other dataset offered here is a classification: its labels are classes.
         classes = int(max(Y.max(), -1 if Yte is None else Yte.max())) + 1
         self.state.set_data(X, Y, Xte, Yte, source=source, classes=max(classes, 2))
         self._enable()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 from typing import Any
 
 import ipywidgets as widgets
 
 from ..drawing import network_svg, step_highlight
+from ..drawing.boundary import data_limits, unit_tiles
+from ..drawing.diagram import MAP_TILE, playground_svg
+from ..engine.grid import GridEvaluator
 from ._base import Panel, Syncing
 from ._errors import shows_errors
 from ._static import panel_style
@@ -103,3 +108,54 @@ class NetworkDiagram(Panel, StaticFallback, widgets.VBox):
         t = self.state.trace
         return (f"NetworkDiagram: {t.num_layers}-layer net {'-'.join(map(str, t.sizes))}, "
                 f"sample {self.state.sample}, loss {t.loss:.6g}")
+
+
+class MapDiagram(Panel, StaticFallback, widgets.VBox):
+    """The net as TensorFlow Playground draws it, for the Playground's one screen:
+    every unit (the inputs too) a small map of its output over the input plane,
+    drawn again on every change of the weights; edges by sign and |w|; the
+    stepper's current step highlighted; each unit's numbers in its tooltip.
+
+    Each map is scaled to its own largest value (white is 0, or 0.5 for a sigmoid
+    unit, whose outputs are all positive). A net whose inputs are not a plane
+    (not 2 inputs) gets the numbered diagram instead."""
+
+    def __init__(self, state: ExplorerState, highlight: bool = True) -> None:
+        self._attach(state)
+        self.highlight = highlight
+        self.svg = widgets.HTML(layout=widgets.Layout(overflow="auto"))
+        super().__init__([panel_style(), self.svg, self.error])
+        self.add_class("bpv-maps-panel")
+        self._grid: GridEvaluator | None = None
+        # the SVG names its pictures; ids are the page's, shared by every notebook open in it
+        self._uid = secrets.token_hex(6)
+        state.observe(self._redraw, "trace")
+        state.observe(self._redraw, "step")
+        state.observe(self._redraw, "sample")
+        self._redraw()
+
+    @shows_errors("Updating the diagram")
+    def _redraw(self, change: Any = None) -> None:
+        state = self.state
+        spec = state.trace.specs[state.step] if self.highlight else None
+        highlight = step_highlight(spec, state.trace.sizes)
+        if state.net.sizes[0] != 2:
+            self.svg.value = network_svg(state.trace, sample=state.sample, highlight=highlight)
+            return
+        xlim, ylim = data_limits(state.X)
+        if self._grid is None or (self._grid.xlim, self._grid.ylim) != (xlim, ylim):
+            self._grid = GridEvaluator(xlim, ylim, resolution=MAP_TILE)
+        self._grid.evaluate(state.net)
+        strips = []
+        for l, H in enumerate(self._grid.H):
+            centred = H - 0.5 if l and state.net.activations[l - 1].name == "sigmoid" else H
+            jpeg = unit_tiles(centred, MAP_TILE, MAP_TILE, 2)
+            strips.append("data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"))
+        self.svg.value = playground_svg(state.trace, strips, sample=state.sample, highlight=highlight,
+                                        uid=self._uid)
+
+    def static_html(self) -> str:
+        return self.svg.value
+
+    def __repr__(self) -> str:
+        return f"MapDiagram: net {self.state.net.arch}, loss {self.state.trace.loss:.6g}"

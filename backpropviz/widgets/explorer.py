@@ -25,6 +25,19 @@ from .training import TrainingControls
 SECTIONS = ("Data", "Architecture", "Loss landscape", "Save and load", "Computation graph")
 
 
+def state_for(what: str, net: MLP | None, X: Any, Y: Any, *, state: ExplorerState | None,
+              **options: Any) -> ExplorerState:
+    """The state a layout of panels (``what``) is built on: ``state`` when given,
+    else a new one from the net, the data and ``options``."""
+    if state is None:
+        if net is None or X is None or Y is None:
+            raise TypeError(f"{what} needs net, X and Y (or state=an ExplorerState)")
+        return ExplorerState(net, X, Y, **options)
+    if not isinstance(state, ExplorerState):
+        raise TypeError(f"state must be an ExplorerState, got {describe(state)}")
+    return state
+
+
 class Explorer(StaticFallback, widgets.VBox):
     """Every panel on one state: ``Explorer(net, X, Y, loss="mse", lr=0.75)``.
 
@@ -44,14 +57,8 @@ class Explorer(StaticFallback, widgets.VBox):
                  loss: str = "mse", lr: float = 0.75, *, X_test: Any = None, Y_test: Any = None,
                  batch_size: int | None = None, state: ExplorerState | None = None,
                  quiz: bool = False) -> None:
-        if state is None:
-            if net is None or X is None or Y is None:
-                raise TypeError("Explorer needs net, X and Y (or state=an ExplorerState)")
-            state = ExplorerState(net, X, Y, loss=loss, lr=lr, X_test=X_test, Y_test=Y_test,
-                                  batch_size=batch_size)
-        elif not isinstance(state, ExplorerState):
-            raise TypeError(f"state must be an ExplorerState, got {describe(state)}")
-        self.state = state
+        self.state = state = state_for("Explorer", net, X, Y, loss=loss, lr=lr, X_test=X_test,
+                                       Y_test=Y_test, batch_size=batch_size, state=state)
         # Panels redraw in the order they were built; the boundary picture is the
         # heaviest thing the browser must decode, so its message goes out first.
         self.boundary = BoundaryPanel(state)

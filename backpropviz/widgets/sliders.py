@@ -236,13 +236,15 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
 
     def _is_echo(self, slider: widgets.FloatSlider, value: float) -> bool:
         """Whether ``value``, from the page, is not a move: the read-back of a value
-        the kernel sent, or within rounding (2**-40 of the range, far below a pixel)
-        of the weight itself.
+        the kernel sent, or what any page reads back for the weight itself (a view
+        drawn again, or a second view of the same slider).
 
         The page reads back each value once, in the order they were sent, so a
         read-back that arrives is done with, and so is any older one still awaited
         (its view was never drawn, or was drawn later with a newer value): a
-        student who moves a slider back to where it once stood is moving it."""
+        student who moves a slider back to where it once stood is moving it. And
+        only those exact floats are echoes: a typed 1e-300 next to a weight of 0
+        is a move."""
         awaited = self._echoes[slider._bpv_entry]
         if value in awaited:
             while awaited.popleft() != value:
@@ -250,7 +252,7 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
             return True
         name, index = slider._bpv_entry
         weight = float(self.state.trace.parameters()[name][index])
-        return abs(value - weight) <= (slider.max - slider.min) * 2.0 ** -40
+        return value == page_value(weight, slider.min, slider.max, slider.step or 0.0)
 
     @staticmethod
     def _shown(slider: widgets.FloatSlider, weight: float) -> float:

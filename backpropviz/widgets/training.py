@@ -46,11 +46,17 @@ class TrainingControls(Panel, StaticFallback, widgets.VBox):
     rate, the penalty or the optimizer never resets the model (another optimizer
     starts from a fresh state; Undo cannot go back across the switch).
     If the loss stops being finite, Play stops and the panel says why.
+
+    The loss curve (``curve``) sits under the controls; with ``curve_inside=False``
+    the panel leaves it out, for a layout that places it elsewhere (the Playground);
+    ``curve_size`` is its (width, height) in px.
     """
 
-    def __init__(self, state: ExplorerState, steps_per_frame: int = 10, fps: float = 12.0) -> None:
+    def __init__(self, state: ExplorerState, steps_per_frame: int = 10, fps: float = 12.0,
+                 curve_inside: bool = True, curve_size: tuple[int, int] = (420, 170)) -> None:
         self._attach(state)
         self.fps = fps
+        self.curve_size = curve_size
         auto = widgets.Layout(width="auto")
         self.lr = widgets.BoundedFloatText(value=state.lr, min=MIN_LR, max=MAX_LR, step=0.01,
                                            description="learning rate",
@@ -63,9 +69,11 @@ class TrainingControls(Panel, StaticFallback, widgets.VBox):
         # Plain number boxes (not bounded ones, which would clamp a negative entry
         # silently): a refused value is shown in the error area and put back.
         self.l1 = widgets.FloatText(value=state.l1, step=0.001, description="L1",
+                                    style={"description_width": "initial"},
                                     tooltip="weight of the L1 penalty l1·Σ|W| (0: none)",
                                     layout=widgets.Layout(width="9em"))
         self.l2 = widgets.FloatText(value=state.l2, step=0.001, description="L2",
+                                    style={"description_width": "initial"},
                                     tooltip="weight of the L2 penalty l2·ΣW² (0: none)",
                                     layout=widgets.Layout(width="9em"))
         self.speed = widgets.BoundedIntText(value=steps_per_frame, min=1, max=1000,
@@ -93,7 +101,8 @@ class TrainingControls(Panel, StaticFallback, widgets.VBox):
             widgets.HBox([self.step_button, self.play_button, self.undo_button, self.reset_button,
                           self.lr, self.batch, self.speed, self.optimizer, self.l1, self.l2],
                          layout=widgets.Layout(flex_flow="row wrap")),
-            self.what, self.counter, self.message, self.recover_button, self.curve, self.error,
+            self.what, self.counter, self.message, self.recover_button,
+            *([self.curve] if curve_inside else []), self.error,
         ])
         self.add_class("bpv-training")
         self._task: asyncio.Task | None = None
@@ -273,16 +282,18 @@ class TrainingControls(Panel, StaticFallback, widgets.VBox):
         tr, trace = state.trainer, state.trace
         c = tr.curve
         self.what.value = f"<small><b>Step</b> = {html.escape(tr.describe_step())}.</small>"
-        # The loss and accuracy are the current trace's (the curve ends at the same point).
-        train_acc = accuracy(trace[f"H{trace.num_layers}"], trace["Y"])
+        # The loss and accuracy are the current trace's (the curve ends at the same point);
+        # regression (targets that are not classes) has no accuracy to speak of.
         test = len(c.test_loss) > 0
         parts = [f"epoch {tr.epoch:.2f}" if tr.batch_size else f"epoch {tr.epochs_done}",
                  f"step {tr.steps}",
                  f"loss {_num(trace.data_loss)}" + (f" (test {_num(c.test_loss[-1])})" if test else "")
-                 + (f" + penalty {_num(trace.penalty)}" if PENALTY_KEY in trace else ""),
-                 f"accuracy {_pct(train_acc)}" + (f" (test {_pct(c.test_acc[-1])})" if test else "")]
+                 + (f" + penalty {_num(trace.penalty)}" if PENALTY_KEY in trace else "")]
+        if state.class_targets:
+            train_acc = accuracy(trace[f"H{trace.num_layers}"], trace["Y"])
+            parts.append(f"accuracy {_pct(train_acc)}" + (f" (test {_pct(c.test_acc[-1])})" if test else ""))
         self.counter.value = f'<b style="font-family:monospace">{html.escape(" · ".join(parts))}</b>'
-        self.curve.value = loss_curve_svg(c)
+        self.curve.value = loss_curve_svg(c, *self.curve_size)
         self.undo_button.disabled = not tr.history
         self.recover_button.layout.display = "" if state.recovery_step is not None else "none"
         self._show_message()

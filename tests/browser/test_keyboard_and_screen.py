@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, open_and_run, open_explorer
+from .conftest import ARTIFACTS, open_and_run, open_explorer, wait_for_text
 
 CONTROLS = ("button, input:not([type=hidden]), select, textarea, [role=slider], "
             "[contenteditable=true]")
@@ -94,6 +94,65 @@ def test_the_explorer_fits_a_projector(lab, page):
     assert re.search(r"epoch \d+ · step \d+", text)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "projector-1280x720.png"))
+
+
+def test_the_playground_fits_one_projector_screen(lab, page):
+    # notebook 09 on 1280 x 720, the file browser folded, the playground's top at
+    # the top of the notebook's window: the controls, the net, the boundary and the
+    # loss curve all in view, nothing clipped or scrolled sideways
+    open_explorer(page, lab[0], "09_playground.ipynb", 1280, 720)
+    playground = page.locator(".bpv-playground").first
+    wait_for_text(playground.locator(".bpv-training"), "epoch 0")
+    window = page.locator(".jp-NotebookPanel-notebook").first
+    # (scrolled again until it stays there for a second: Lab measures the cells
+    # above as it draws them, and moves what is below)
+    page.wait_for_function(
+        """([el, win]) => {
+            const off = Math.abs(el.getBoundingClientRect().top - win.getBoundingClientRect().top);
+            window.__bpvStill = off < 2 ? (window.__bpvStill || 0) + 1 : 0;
+            if (off >= 2) el.scrollIntoView({block: 'start'});
+            return window.__bpvStill >= 4; }""",
+        arg=[playground.element_handle(), window.element_handle()], polling=250)
+    view = window.bounding_box()
+    assert playground.evaluate("el => el.scrollWidth - el.clientWidth") <= 1
+    shown = {
+        "Play": playground.locator(".bpv-training button", has_text="Play").first,
+        "the net": playground.locator(".bpv-maps").first,
+        "+ layer": playground.locator(".bpv-layer-buttons button", has_text="+ layer").first,
+        "the boundary": playground.locator(".bpv-boundary img").first,
+        "the loss curve": playground.locator(".bpv-curve").first,
+        "the dataset": playground.locator(".bpv-data select").first,
+    }
+    for name, element in shown.items():
+        box = element.bounding_box()
+        assert box and box["width"] > 20 and box["height"] > 20, name
+        assert view["x"] <= box["x"] and box["x"] + box["width"] <= view["x"] + view["width"], (name, box, view)
+        assert view["y"] <= box["y"] and box["y"] + box["height"] <= view["y"] + view["height"], (name, box, view)
+    # the loss node, the net's right edge, is drawn inside its column
+    loss = playground.locator(".bpv-maps .bpv-loss").first.bounding_box()
+    assert loss["x"] + loss["width"] <= shown["the net"].bounding_box()["x"] + shown["the net"].bounding_box()["width"] + 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "playground-1280x720.png"))
+    # the largest net the playground offers still fits its column, drawn smaller
+    for layers in range(1, 7):
+        playground.locator(".bpv-layer-buttons button", has_text="+ layer").first.click()
+        wait_for_text(playground.locator(".bpv-layer-buttons"), f"layer {layers}: 4 units")
+    for _ in range(4):
+        playground.locator(".bpv-layer-buttons button[title='one more unit in layer 6']").click()
+    wait_for_text(playground.locator(".bpv-layer-buttons"), "layer 6: 8 units")
+    page.wait_for_function("() => document.querySelectorAll('.bpv-playground .bpv-maps .bpv-unit').length "
+                           "=== 2 + 5 * 4 + 8 + 1")
+    column = shown["+ layer"].locator("xpath=../../../..").bounding_box()
+    net = shown["the net"].bounding_box()
+    assert net["x"] >= column["x"] - 1 and net["x"] + net["width"] <= column["x"] + column["width"] + 1
+    assert view["y"] <= net["y"] and net["y"] + net["height"] <= view["y"] + view["height"], (net, view)
+    page.screenshot(path=str(ARTIFACTS / "playground-1280x720-six-layers.png"))
+    # and it is live: a press of Step redraws the net's maps
+    before = shown["the net"].inner_html()
+    playground.locator(".bpv-training button", has_text="Step").first.click()
+    wait_for_text(playground.locator(".bpv-training"), "step 1 ")
+    page.wait_for_function("before => document.querySelector('.bpv-playground .bpv-maps').innerHTML !== before",
+                           arg=before)
 
 
 # For each visible, undimmed text in ``root``: its contrast ratio (WCAG 2) with

@@ -1,0 +1,155 @@
+"""The Playground: every panel on one state, laid out for one screen, and its
+diagram with a map of every unit (the browser test checks the screen itself:
+tests/browser/test_keyboard_and_screen.py)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import backpropviz as bpv
+from backpropviz.drawing.colors import BLUE, ORANGE
+from backpropviz.drawing.diagram import MAP_TILE
+from backpropviz.widgets import Explorer, ExplorerState, MapDiagram, Playground
+
+
+@pytest.fixture
+def state():
+    X, Y = bpv.datasets.circle(120, seed=0)
+    return ExplorerState(bpv.MLP([2, 5, 3, 1], ["tanh", "relu", "sigmoid"], seed=2), X, Y,
+                         loss="bce", lr=0.5)
+
+
+def strips(svg: str) -> list[np.ndarray]:
+    """The maps of each layer, decoded, as drawn in the SVG."""
+    found = re.findall(r'<image id="[^"]+" href="data:image/jpeg;base64,([^"]+)"', svg)
+    return [np.asarray(Image.open(io.BytesIO(base64.b64decode(b)))).astype(float) for b in found]
+
+
+def test_every_unit_has_a_map_of_its_output(state):
+    m = MapDiagram(state)
+    svg = m.svg.value
+    maps = strips(svg)
+    assert [s.shape[1] for s in maps] == [n * (MAP_TILE + 2) - 2 for n in state.net.sizes]
+    assert svg.count("<use ") == sum(state.net.sizes) == 11
+    # each unit of layer 1 over the plane: where its output is most positive the
+    # map is blue, where most negative orange (white is 0; JPEG keeps that much)
+    for k in range(5):
+        H = m._grid.H[1][:, k].reshape(MAP_TILE, MAP_TILE)[::-1]  # y up, as drawn
+        tile = maps[1][:, k * (MAP_TILE + 2):k * (MAP_TILE + 2) + MAP_TILE]
+        r, _, b = tile[np.unravel_index(np.argmax(H), H.shape)]
+        assert b - r > 60 and max(BLUE) == BLUE[2], (k, r, b)
+        if H.min() < -0.5 * H.max():
+            r, _, b = tile[np.unravel_index(np.argmin(H), H.shape)]
+            assert r - b > 60 and max(ORANGE) == ORANGE[0], (k, r, b)
+
+
+def test_the_maps_follow_every_change_of_the_weights(state):
+    m = MapDiagram(state)
+    before = strips(m.svg.value)
+    state.set_parameter("layer1.weight", (0, 0), -2.0)
+    after = strips(m.svg.value)
+    assert not np.array_equal(before[1][:, :MAP_TILE], after[1][:, :MAP_TILE])
+    assert np.array_equal(before[0], after[0])  # the inputs' maps never change
+    state.train(20)
+    assert "L = " + f"{state.trace.loss:.3f}" in m.svg.value
+
+
+def test_two_diagrams_on_one_page_name_their_pictures_apart(state):
+    a, b = MapDiagram(state), MapDiagram(state)
+    ids = [set(re.findall(r'id="([^"]+)"', d.svg.value)) for d in (a, b)]
+    assert ids[0] and not ids[0] & ids[1]
+
+
+def test_a_net_without_a_plane_of_inputs_gets_the_numbered_diagram():
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    Y = (X[:, :1] > 0).astype(float)
+    s = ExplorerState(bpv.MLP([3, 2, 1], ["tanh", "sigmoid"], seed=0), X, Y, loss="bce", lr=0.5)
+    m = MapDiagram(s)
+    assert "bpv-maps" not in m.svg.value and "Z = " in m.svg.value and m.error.value == ""
+
+
+def test_the_playground_is_every_panel_on_one_state(state):
+    p = Playground(state=state)
+    for panel in (p.training, p.maps, p.layer_buttons, p.data, p.boundary, p.stepper, p.drilldown,
+                  p.diagram, p.sliders, p.architecture, p.landscape, p.saving, p.graph):
+        assert panel.state is state
+    # the loss curve sits in the output column, not under the controls
+    assert p.training.curve not in p.training.children
+    assert "<svg" in p.training.curve.value
+    before = p.maps.svg.value
+    p.training.step_button.click()
+    assert state.trainer.steps == 1 and p.maps.svg.value != before
+    p.layer_buttons.add_layer.click()
+    assert state.net.sizes == (2, 5, 3, 4, 1) and p.maps.svg.value.count("<use ") == 15
+    # the landscape and the graph draw only while their tab is shown
+    assert not p.landscape.active
+    p.tabs.selected_index = 4
+    assert p.landscape.active
+    p.tabs.selected_index = 6
+    assert not p.landscape.active and p.graph.active
+    assert repr(p).startswith("Playground(ExplorerState(2-5-3-4-1 net")
+
+
+def test_a_playground_and_an_explorer_on_one_state_show_the_same_net(state):
+    e, p = Explorer(state=state), Playground(state=state)
+    e.sliders.slider("layer2.bias", (0,)).value = 1.5
+    assert p.sliders.slider("layer2.bias", (0,)).value == 1.5
+    assert "b = 1.500" in p.maps.svg.value
+
+
+def test_a_playground_needs_a_net_and_data_or_a_state():
+    with pytest.raises(TypeError, match="Playground needs net, X and Y"):
+        Playground(bpv.examples.seed_net())
+    with pytest.raises(TypeError, match="state must be an ExplorerState, got 3"):
+        Playground(state=3)
+
+
+# ---------------------------------------------------------------- notebook 09's exercises
+
+def _lesson_09():
+    X, Y = bpv.datasets.circle(200, noise=0.05, seed=0)
+    X_train, Y_train, X_test, Y_test = bpv.datasets.train_test_split(X, Y, 0.25, seed=0)
+    net = bpv.MLP([2, 1], ["sigmoid"], seed=0)
+    return Playground(net, X_train, Y_train, X_test=X_test, Y_test=Y_test, loss="bce", lr=0.5)
+
+
+def _right(p) -> tuple[int, int]:
+    curve = p.state.trainer.curve
+    return round(curve.train_acc[-1] * len(p.state.X)), round(curve.test_acc[-1] * len(p.state.X_test))
+
+
+def test_09_ex1_no_hidden_layer_draws_a_line_and_stalls():
+    p = _lesson_09()
+    p.state.train(500)
+    assert f"{p.state.trace.loss:.3f}" == "0.685" and len(p.state.X) == 150
+    assert _right(p)[0] == 94
+    p.state.train(500)  # it has stopped falling
+    assert f"{p.state.trace.loss:.3f}" == "0.685" and _right(p)[0] == 94
+
+
+def test_09_ex2_reset_and_one_layer_of_4_tanh_units_solve_the_ring():
+    p = _lesson_09()
+    p.state.train(500)
+    p.training.reset_button.click()
+    p.layer_buttons.add_layer.click()
+    assert p.state.net.sizes == (2, 4, 1) and [a.name for a in p.state.net.activations] == ["tanh", "sigmoid"]
+    assert p.state.trainer.steps == 0
+    p.state.train(500)
+    assert _right(p) == (150, 48) and len(p.state.X_test) == 50
+    assert f"{p.state.trace.loss:.3f}" == "0.110"
+
+
+def test_09_ex3_the_first_step_lights_the_inputs_and_the_first_layer():
+    p = _lesson_09()
+    p.layer_buttons.add_layer.click()
+    svg = p.maps.svg.value
+    lit = set(re.findall(r'data-unit="(\d+),(\d+)" opacity="1"', svg))
+    assert lit == {("0", "0"), ("0", "1"), ("1", "0"), ("1", "1"), ("1", "2"), ("1", "3")}
+    p.stepper.next_button.click()
+    assert set(re.findall(r'data-unit="(\d+),(\d+)" opacity="1"', p.maps.svg.value)) != lit
