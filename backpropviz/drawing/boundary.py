@@ -149,6 +149,21 @@ class PlanePlot:
         self._ys = np.linspace(y0, y1, res)
         self._points: tuple = (np.empty((0, 2)), np.empty(0, int), np.empty((0, 2)), np.empty(0, int))
         self._pt_index = np.empty(0, dtype=np.intp)
+        #: TensorFlow Playground's two view options: the output in its hard classes
+        #: (or signs) rather than shaded by confidence, and the test rows shown.
+        self.discretize = False
+        self.show_test = True
+
+    def set_view(self, discretize: bool | None = None, show_test: bool | None = None) -> None:
+        """Change the view options (None keeps one); the next ``update`` draws them."""
+        for name, value in (("discretize", discretize), ("show_test", show_test)):
+            if value is not None and not isinstance(value, bool):
+                raise TypeError(f"{name} must be True or False, got {value!r}")
+        if discretize is not None:
+            self.discretize = discretize
+        if show_test is not None and show_test != self.show_test:
+            self.show_test = show_test
+            self._render_points_layer()
 
     def _add_artists(self) -> None:
         """Add the subclass's animated artists drawn under the points (none here)."""
@@ -174,7 +189,7 @@ class PlanePlot:
         canvas.restore_region(self.background)
         pixels = np.asarray(canvas.buffer_rgba())
         pixels[:] = 0
-        for artist in (self.train, self.test):
+        for artist in (self.train, self.test) if self.show_test else (self.train,):
             self.ax.draw_artist(artist)
         layer = pixels.reshape(-1, 4)
         where = np.flatnonzero(layer[:, 3])
@@ -250,10 +265,17 @@ class BoundaryPlot(PlanePlot):
         out = self.grid.evaluate(net)
         probs = class_probabilities(out, loss)
         if probs.shape[1] == 2:
-            diverging_rgb(probs[:, 1], 0.0, 1.0, out=self._rgb, lut=DIVERGING_LIGHT)
+            shade = probs[:, 1]
+            if self.discretize:  # each point in its class's colour, however sure
+                shade = np.where(np.isnan(shade), np.nan, (shade > 0.5).astype(float))
+            diverging_rgb(shade, 0.0, 1.0, out=self._rgb, lut=DIVERGING_LIGHT)
             fields, level = [probs[:, 1]], 0.5
         else:
-            self._rgb[:] = class_rgb(probs)
+            shown = probs
+            if self.discretize:
+                shown = np.eye(probs.shape[1])[np.argmax(probs, axis=1)]
+                shown[~np.all(np.isfinite(probs), axis=1)] = np.nan
+            self._rgb[:] = class_rgb(shown)
             fields, level = class_margins(probs), 0.0
         segments: list[np.ndarray] = []
         for field in fields:
@@ -263,12 +285,13 @@ class BoundaryPlot(PlanePlot):
         self.lines.set_segments(segments)
         X, labels, X_test, labels_test = self._points
         wrong_parts, counts = [], []
-        for pts, lab in ((X, labels), (X_test, labels_test)):
+        for pts, lab, shown in ((X, labels, True), (X_test, labels_test, self.show_test)):
             if len(pts):
                 with np.errstate(all="ignore"):
                     pred = np.argmax(class_probabilities(net.forward(pts), loss), axis=1)
                 bad = pred != lab
-                wrong_parts.append(pts[bad])
+                if shown:
+                    wrong_parts.append(pts[bad])
                 counts.append(int(bad.sum()))
             else:
                 counts.append(0)
@@ -410,7 +433,8 @@ class ValuePlot(PlanePlot):
         """Evaluate ``net`` on the grid and the points, redraw, encode. (``loss`` is
         taken for a call like ``BoundaryPlot.update``'s; the picture needs none.)"""
         values = self.grid.evaluate(net)[:, 0]
-        value_rgb(values, self.limit, out=self._rgb)
+        # discretized: the sign of the value, at full strength (as Playground does)
+        value_rgb(np.sign(values) * self.limit if self.discretize else values, self.limit, out=self._rgb)
         X, y, X_test, y_test = self._points
         errors = []
         for pts, target in ((X, y), (X_test, y_test)):

@@ -41,6 +41,10 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
     shows the net's predicted value instead: a heatmap on a scale centred on 0
     with a colour bar, the rows coloured by their targets on the same scale.
 
+    **discretize output** colours each point by the class it falls in (for a
+    regression, by the sign of the value), however sure the net is; **show test
+    data** shows or hides the test rows (triangles), as in TensorFlow Playground.
+
     Redrawn in place on every change of the state; needs a net with 2 inputs.
     ``unit_maps=False`` leaves out the hidden units' maps (for a view that shows
     them elsewhere), and the work of drawing them.
@@ -54,6 +58,11 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
             raise TypeError(f"unit_maps must be True or False, got {unit_maps!r}")
         self.resolution, self.size, self.image_format = resolution, size, image_format
         self.unit_maps = unit_maps
+        # TensorFlow Playground's two view options
+        self.discretize = widgets.Checkbox(value=False, description="discretize output", indent=False,
+                                           layout=widgets.Layout(width="auto"))
+        self.show_test = widgets.Checkbox(value=True, description="show test data", indent=False,
+                                          layout=widgets.Layout(width="auto"))
         self.image = widgets.Image(format=image_format, layout=widgets.Layout(width=f"{size[0]}px"))
         self.summary = widgets.HTML()
         self.units = widgets.VBox()
@@ -63,13 +72,23 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
         self.frame: BoundaryFrame | ValueFrame | None = None
         self._data = None
         self._tile_images: list[widgets.Image] = []
-        super().__init__([panel_style(), self.image, self.summary, self.units_title, self.units, self.error])
+        options = widgets.HBox([self.discretize, self.show_test], layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__([panel_style(), options, self.image, self.summary, self.units_title, self.units,
+                          self.error])
         self.add_class("bpv-boundary")
+        self.discretize.observe(self._on_view, "value")
+        self.show_test.observe(self._on_view, "value")
         state.observe(self._on_trace, "trace")
         self._draw()
 
     @shows_errors("Drawing the decision boundary")
     def _on_trace(self, change: dict) -> None:
+        self._draw()
+
+    @shows_errors("Changing the view")
+    def _on_view(self, change: dict) -> None:
+        if self.plot is not None:
+            self.plot.set_view(discretize=self.discretize.value, show_test=self.show_test.value)
         self._draw()
 
     def _setup(self, regression: bool) -> None:
@@ -93,6 +112,7 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
             test_labels = None if state.Y_test is None else _labels(state.Y_test)
             classes = state.net.sizes[-1] if state.loss == "cross_entropy" else 2
             self.plot.set_data(X, _labels(state.Y), state.X_test, test_labels, classes=classes)
+        self.plot.set_view(discretize=self.discretize.value, show_test=self.show_test.value)
         hidden = state.net.sizes[1:-1] if self.unit_maps else ()
         self._tile_images = []
         rows = []
@@ -141,6 +161,8 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
             self.frame = None
             return
         self._setup(regression)
+        if self.show_test.disabled != (state.X_test is None):
+            self.show_test.disabled = state.X_test is None
         frame = self.frame = self.plot.update(state.net, state.loss)
         self.image.value = frame.image
         for l, img in enumerate(self._tile_images, 1):

@@ -61,8 +61,8 @@ class Playground(StaticFallback, widgets.VBox):
         self.state = state = state_for("Playground", net, X, Y, loss=loss, lr=lr, X_test=X_test,
                                        Y_test=Y_test, batch_size=batch_size, state=state)
         # the heaviest picture first (see Explorer)
-        self.boundary = BoundaryPanel(state, size=(264, 250), unit_maps=False)
-        self.training = TrainingControls(state, curve_inside=False, curve_size=(290, 100))
+        self.boundary = BoundaryPanel(state, size=(264, 238), unit_maps=False)
+        self.training = TrainingControls(state, curve_inside=False, curve_size=(290, 92))
         self.maps = MapDiagram(state)
         self.layer_buttons = LayerButtons(state)
         self.data = DataControls(state)
