@@ -1,6 +1,7 @@
 """Backprop against finite differences, on the seed and on random architectures."""
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -67,3 +68,20 @@ def test_random_architectures_pass_gradcheck(problem):
     )
     # relative error where gradients are large, absolute where they are ~0
     assert report.ok(1e-5) or worst < 1e-8, report
+
+
+def test_gradcheck_includes_the_penalty_when_asked(xor):
+    net = bpv.MLP([2, 3, 1], ["tanh", "sigmoid"], seed=4)
+    plain = bpv.gradcheck(net, *xor, loss="bce")
+    report = bpv.gradcheck(net, *xor, loss="bce", l1=0.01, l2=0.05)
+    assert report.max_error < 1e-6, report.errors
+    # the penalty's part is in both sides: dL/dW1 moved by l1·sign(W1) + 2·l2·W1
+    W1 = net.state_dict()["layer1.weight"]
+    np.testing.assert_allclose(report.analytic["layer1.weight"] - plain.analytic["layer1.weight"],
+                               0.01 * np.sign(W1) + 2 * 0.05 * W1, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(report.numeric["layer1.weight"] - plain.numeric["layer1.weight"],
+                               0.01 * np.sign(W1) + 2 * 0.05 * W1, rtol=1e-5, atol=1e-8)
+    # biases are not penalised
+    np.testing.assert_array_equal(report.analytic["layer1.bias"], plain.analytic["layer1.bias"])
+    with pytest.raises(ValueError, match="l2"):
+        bpv.gradcheck(net, *xor, l2=-1.0)

@@ -39,18 +39,22 @@ class GradcheckReport:
 
 
 def gradcheck(
-    net: MLP, X: Any, Y: Any, loss: Any = "mse", eps: float = 1e-6, floor: float = 1e-8
+    net: MLP, X: Any, Y: Any, loss: Any = "mse", eps: float = 1e-6, floor: float = 1e-8,
+    *, l1: float = 0.0, l2: float = 0.0,
 ) -> GradcheckReport:
-    """Compare ``net.trace(X, Y, loss)``'s gradients with central differences.
+    """Compare ``net.trace(X, Y, loss, l1=l1, l2=l2)``'s gradients with central
+    differences of its loss (with the penalty, when ``l1`` or ``l2`` is given).
 
     Each parameter entry is nudged by ``+eps`` and ``-eps`` on a private copy;
-    ``net`` itself is never changed.
+    ``net`` itself is never changed. (|w| has no derivative at 0: the engine
+    takes sign(0) = 0, which is also what a central difference at exactly 0
+    gives; a weight within ``eps`` of 0 under L1 differs, as it should.)
     """
     if not isinstance(net, MLP):
         raise TypeError(f"net must be an MLP, got {type(net).__name__}")
     eps = positive_finite("eps", eps)
     floor = positive_finite("floor", floor)
-    t = net.trace(X, Y, loss=loss)
+    t = net.trace(X, Y, loss=loss, l1=l1, l2=l2)
     X, Y = t["X"], t["Y"]
     probe = net.copy()
     base = net.state_dict()
@@ -67,9 +71,9 @@ def gradcheck(
                 state[name] = nudged
                 probe.load_state_dict(state)
                 if slot == 0:
-                    up = probe.trace(X, Y, loss=loss).loss
+                    up = probe.trace(X, Y, loss=loss, l1=l1, l2=l2).loss
                 else:
-                    down = probe.trace(X, Y, loss=loss).loss
+                    down = probe.trace(X, Y, loss=loss, l1=l1, l2=l2).loss
             grad[index] = (up - down) / (2 * eps)
         exact = t[grad_key(name)]
         scale = np.maximum(np.maximum(np.abs(exact), np.abs(grad)), floor)
