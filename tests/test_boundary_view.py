@@ -44,7 +44,13 @@ def test_discretize_with_three_classes_and_with_regression():
     s = ExplorerState(bpv.MLP([2, 5, 3], ["tanh", "identity"], seed=0), X, Y, loss="cross_entropy", lr=0.5)
     panel = BoundaryPanel(s)
     panel.discretize.value = True
-    assert _colours(panel) <= 3 and _colours(panel) >= 2
+    # each cell in the colour of its most likely class, one colour per class
+    best = np.argmax(panel.frame.probs, axis=1)
+    colour = {}
+    for cell, k in enumerate(best):
+        colour.setdefault(int(k), tuple(panel.plot._rgb[cell]))
+        assert tuple(panel.plot._rgb[cell]) == colour[int(k)]
+    assert len(set(colour.values())) == len(colour) == _colours(panel) >= 2
     X, Y = bpv.datasets.plane(80, seed=0)
     r = ExplorerState(bpv.MLP([2, 4, 1], ["tanh", "identity"], seed=0), X, Y, loss="mse", lr=0.3)
     panel = BoundaryPanel(r)
@@ -77,3 +83,16 @@ def test_bad_view_options_are_refused_and_change_nothing(moons):
     with pytest.raises(TypeError, match="show_test must be True or False, got 1"):
         panel.plot.set_view(show_test=1)
     assert panel.plot.discretize is False and panel.plot.show_test is True
+
+
+def test_a_plane_that_cannot_be_drawn_shows_no_old_picture(moons):
+    panel = BoundaryPanel(moons)
+    assert panel.image.layout.display != "none" and panel.frame is not None
+    moons.set_data(moons.X, np.full((len(moons.X), 1), 0.3))  # numbers under BCE: no boundary
+    assert "not classes" in panel.summary.value
+    assert panel.image.layout.display == "none" and panel.units.layout.display == "none"
+    assert panel.frame is None and "<img" not in panel.static_html()
+    X, Y = bpv.datasets.moons(80, seed=0)
+    moons.set_data(X, Y)
+    assert panel.image.layout.display == "" and panel.frame is not None
+    assert panel.units_title.layout.display == ""

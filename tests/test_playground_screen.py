@@ -153,3 +153,26 @@ def test_09_ex3_the_first_step_lights_the_inputs_and_the_first_layer():
     assert lit == {("0", "0"), ("0", "1"), ("1", "0"), ("1", "1"), ("1", "2"), ("1", "3")}
     p.stepper.next_button.click()
     assert set(re.findall(r'data-unit="(\d+),(\d+)" opacity="1"', p.maps.svg.value)) != lit
+
+
+def test_two_data_panels_on_one_state_show_the_same_data(state):
+    e, p = Explorer(state=state), Playground(state=state)
+    e.data.dataset.value = "plane"
+    assert p.data.dataset.value == "plane" and "Regression" in p.data.note.value
+    p.data.noise.value = 0.2  # a change in the other panel makes the same data anew
+    assert state.data_source["name"] == "plane" and state.data_source["noise"] == 0.2
+    assert e.data.noise.value == 0.2 and e.data.dataset.value == "plane"
+    assert e.data.error.value == "" and p.data.error.value == ""
+
+
+def test_moving_the_step_redraws_the_highlight_not_the_maps(state, monkeypatch):
+    m = MapDiagram(state)
+    drawn = []
+    monkeypatch.setattr(m, "_maps", lambda real=m._maps: drawn.append(1) or real())
+    before = m.svg.value
+    state.step = 3
+    state.sample = 2
+    assert drawn == [] and m.svg.value != before
+    assert strips(m.svg.value)[1].tolist() == strips(before)[1].tolist()
+    state.set_parameter("layer1.weight", (0, 0), 1.5)
+    assert drawn == [1]

@@ -175,6 +175,11 @@ def test_the_stepper_asks_in_the_row_of_the_sample_shown_elsewhere():
     result = stepper.numbers.value[stepper.numbers.value.rindex("bpv-result"):]
     assert result.split("\n")[3].count('<mark class="bpv-quiz">') == 1  # Z1's 4th printed row
     assert stepper.check(repr(truth)) is True and f"{label} = " in stepper.verdict.value
+    # another sample: the verdict on the old entry goes, the box empties
+    stepper.answer.value = "0.5"
+    state.sample = 1
+    assert stepper.verdict.value == "" and stepper.answer.value == ""
+    assert asked(stepper)[0].startswith("Z1[1,")
 
 
 def test_the_looser_of_the_two_tolerances_counts():

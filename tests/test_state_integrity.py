@@ -403,3 +403,13 @@ def test_a_file_whose_curve_disagrees_with_its_weights_loads_with_the_curve_at_t
     assert xor_state.net.state_dict()["layer2.bias"][0] == 5.0
     assert xor_state.trainer.curve.train_loss[-1] == xor_state.trace.loss
     assert len(xor_state.trainer.curve) == 4
+
+
+def test_the_engines_own_views_of_a_trace_are_read_only_too(seed_net, xor):
+    t = seed_net.trace(*xor, loss="mse", lr=0.75)
+    for arrays in (*t.updated_arrays(), *t.gradient_arrays()):
+        for arr in arrays:
+            with pytest.raises(ValueError, match="read-only"):
+                arr[0] = 99.0
+    seed_net.sgd_step(t)
+    assert np.array_equal(seed_net.state_dict()["layer1.weight"], t["new W1"])

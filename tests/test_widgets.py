@@ -8,7 +8,7 @@ import pytest
 import backpropviz as bpv
 from backpropviz.widgets import (ChainRuleStepper, Explorer, ExplorerState, GradientDrilldown,
                                  NetworkDiagram, WeightSliders)
-from backpropviz.widgets.stepper import parse_answer
+from backpropviz.widgets.quiz import parse_answer
 from seed_text import SEED_TEXT, SEED_UPDATED
 
 

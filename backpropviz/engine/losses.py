@@ -43,8 +43,7 @@ class Loss:
     def targets(self, Y: Any, rows: int, outputs: int) -> np.ndarray:
         """Y as a private finite float64 (rows, outputs) array, or a clear error."""
         if (
-            type(Y) is np.ndarray and Y.dtype is FLOAT64 and Y.ndim == 2
-            and Y.shape[0] == rows and Y.shape[1] == outputs
+            type(Y) is np.ndarray and Y.dtype is FLOAT64 and Y.shape == (rows, outputs)
             and surely_finite(Y)
         ):
             return Y.copy()  # the common case, with as few calls as possible

@@ -207,8 +207,8 @@ class MLP:
         """The current parameters as they are (read-only arrays, no copy), for ``restore``."""
         return (tuple(self._frozen_W()), tuple(self._frozen_B()), self._version)
 
-    # A training step installs its new arrays as they are (freezing six arrays
-    # would cost a tenth of a small net's step); they are frozen on their way out.
+    # Arrays are frozen on their way out of the net (a step's new ones arrive
+    # frozen from the trace; an optimizer's are frozen as it installs them).
     def _frozen_W(self) -> list[np.ndarray]:
         return [_frozen(W) for W in self._W]
 

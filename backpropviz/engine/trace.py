@@ -466,18 +466,21 @@ class Trace(Mapping):
         }
 
     def gradient_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """dL/dW and dL/dB of every layer, in order, for the engine's own update
-        (``gradients()`` is the reader's view: by name, read-only)."""
+        """dL/dW and dL/dB of every layer, in order, read-only and not copied, for
+        the engine's own update (``gradients()`` is the reader's view, by name)."""
         n = len(self.sizes) - 1
         both = _layer_getter(n, "dL/dW", "dL/dB")(self._values)
+        for arr in both:
+            arr.setflags(write=False)
         return list(both[:n]), list(both[n:])
 
     def updated_arrays(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """The updated weights and biases of every layer (``new W1``, ...; ``new B1``,
-        ...), not copied: what ``MLP.sgd_step`` installs (and freezes on their
-        way out of the net, as reading them from the trace does)."""
+        ...), read-only and not copied: what ``MLP.sgd_step`` installs."""
         n = len(self.sizes) - 1
         both = _layer_getter(n, "new W", "new B")(self._values)
+        for arr in both:
+            arr.setflags(write=False)
         return list(both[:n]), list(both[n:])
 
     def updated_state_dict(self) -> dict[str, np.ndarray]:

@@ -125,42 +125,51 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
             rows.append(widgets.VBox([widgets.HTML(f'<div style="white-space:nowrap">{names}</div>'), img]))
             self._tile_images.append(img)
         self.units.children = rows
-        self.units_title.layout.display = "" if hidden else "none"
 
-    def _draw(self) -> None:
+    def _why_not(self, regression: bool) -> str | None:
+        """Why the plane cannot be drawn for the state now, in words (None: it can)."""
         state = self.state
         if state.net.sizes[0] != 2:
-            self.summary.value = ("The decision boundary needs a net with 2 inputs; this one has "
-                                  f"{state.net.sizes[0]}.")
-            return
+            return f"The decision boundary needs a net with 2 inputs; this one has {state.net.sizes[0]}."
         reach = max(float(np.abs(state.X).max()),
                     0.0 if state.X_test is None else float(np.abs(state.X_test).max()))
         if reach > MAX_REACH:
-            self.summary.value = (
-                f"The inputs reach {reach:.3g}, too far out to draw the plane around them "
-                f"(the picture takes inputs within ±{MAX_REACH:g}); scale the data to draw it. "
-                "Every other panel works as usual.")
-            self.frame = None
-            return
-        classes = state.class_targets
-        # A regression: the mean squared error of targets that are not classes.
-        regression = not classes and state.loss == "mse"
-        if not classes and not regression:
+            return (f"The inputs reach {reach:.3g}, too far out to draw the plane around them "
+                    f"(the picture takes inputs within ±{MAX_REACH:g}); scale the data to draw it. "
+                    "Every other panel works as usual.")
+        if not state.class_targets and not regression:
             y = state.Y
-            self.summary.value = (
-                "These targets are numbers, not classes 0 and 1 (they run from "
-                f"{y.min():g} to {y.max():g}), so there is no decision boundary to draw: "
-                "the net's output for every row is in the stepper (H at the output layer).")
-            self.frame = None
-            return
+            return ("These targets are numbers, not classes 0 and 1 (they run from "
+                    f"{y.min():g} to {y.max():g}), so there is no decision boundary to draw: "
+                    "the net's output for every row is in the stepper (H at the output layer).")
         if regression and (top := value_limit(state.Y, state.Y_test)) > MAX_REACH:
-            self.summary.value = (
-                f"The targets reach {top:.3g}, too far out to draw "
-                f"on a colour scale (the picture takes values within ±{MAX_REACH:g}); scale the "
-                "targets to draw it. Every other panel works as usual.")
+            return (f"The targets reach {top:.3g}, too far out to draw "
+                    f"on a colour scale (the picture takes values within ±{MAX_REACH:g}); scale the "
+                    "targets to draw it. Every other panel works as usual.")
+        return None
+
+    def _show_picture(self, shown: bool) -> None:
+        """Show the picture and the unit maps, or hide them (never a stale picture)."""
+        display = "" if shown else "none"
+        for part in (self.image, self.units):
+            if part.layout.display != display:
+                part.layout.display = display
+        if not shown:
+            self.units_title.layout.display = "none"
+
+    def _draw(self) -> None:
+        state = self.state
+        # A regression: the mean squared error of targets that are not classes.
+        regression = not state.class_targets and state.loss == "mse"
+        reason = self._why_not(regression)
+        if reason is not None:
+            self.summary.value = reason
             self.frame = None
+            self._show_picture(False)
             return
         self._setup(regression)
+        self._show_picture(True)
+        self.units_title.layout.display = "" if self._tile_images else "none"
         if self.show_test.disabled != (state.X_test is None):
             self.show_test.disabled = state.X_test is None
         frame = self.frame = self.plot.update(state.net, state.loss)

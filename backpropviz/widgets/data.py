@@ -54,9 +54,32 @@ class DataControls(Panel, widgets.VBox):
         super().__init__([self.dataset, self.n, self.noise, self.test_fraction, self.seed,
                           self.note, self.error])
         self.add_class("bpv-data")
+        self._source = state.data_source
         for w in (self.dataset, self.n, self.noise, self.test_fraction, self.seed):
             w.observe(self._on_change, "value")
+        state.observe(self._on_trace, "trace")
         self._enable()
+
+    def _from_state(self) -> None:
+        """Show the state's data in the controls (another panel on the same state,
+        a loaded file, or a refused choice put back), without making it again."""
+        src = self.state.data_source or {}
+        self._source = self.state.data_source
+        name = src.get("name", "user") if src else "user"
+        with self.syncing():
+            if name == "user" and "user" not in [v for _, v in self.dataset.options]:
+                self.dataset.options = list(CHOICES) + [("your data", "user")]
+            self.dataset.value = name
+            for control, key in ((self.n, "n"), (self.noise, "noise"),
+                                 (self.test_fraction, "test_fraction"), (self.seed, "seed")):
+                if key in src:
+                    control.value = src[key]
+        self._enable()
+
+    @shows_errors("Updating the data panel")
+    def _on_trace(self, change: dict) -> None:
+        if self.state.data_source is not self._source:
+            self._from_state()
 
     def _enable(self) -> None:
         generated = self.dataset.value not in ("xor", "user")
@@ -87,15 +110,21 @@ class DataControls(Panel, widgets.VBox):
 
     @shows_errors("Changing the data")
     def _on_change(self, change: Any) -> None:
+        if self.is_syncing:
+            return
         if self.dataset.value == "user":
             self._enable()
             return
-        X, Y, Xte, Yte, source = self.make()
-        if datasets.is_regression(source["name"]):
-            self.state.set_regression_data(X, Y, Xte, Yte, source=source)
-            self._enable()
-            return
-        # Every other dataset offered here is a classification: its labels are classes.
-        classes = int(max(Y.max(), -1 if Yte is None else Yte.max())) + 1
-        self.state.set_data(X, Y, Xte, Yte, source=source, classes=max(classes, 2))
+        try:
+            X, Y, Xte, Yte, source = self.make()
+            if datasets.is_regression(source["name"]):
+                self.state.set_regression_data(X, Y, Xte, Yte, source=source)
+            else:
+                # Every other dataset offered here is a classification: its labels are classes.
+                classes = int(max(Y.max(), -1 if Yte is None else Yte.max())) + 1
+                self.state.set_data(X, Y, Xte, Yte, source=source, classes=max(classes, 2))
+        except Exception:
+            self._from_state()  # the controls show the data the state still has
+            raise
+        self._source = self.state.data_source
         self._enable()

@@ -127,6 +127,8 @@ class MapDiagram(Panel, StaticFallback, widgets.VBox):
         super().__init__([panel_style(), self.svg, self.error])
         self.add_class("bpv-maps-panel")
         self._grid: GridEvaluator | None = None
+        self._strips: list[str] = []
+        self._strips_of = None  # the trace the strips were drawn for
         # the SVG names its pictures; ids are the page's, shared by every notebook open in it
         self._uid = secrets.token_hex(6)
         state.observe(self._redraw, "trace")
@@ -142,6 +144,15 @@ class MapDiagram(Panel, StaticFallback, widgets.VBox):
         if state.net.sizes[0] != 2:
             self.svg.value = network_svg(state.trace, sample=state.sample, highlight=highlight)
             return
+        if self._strips_of is not state.trace:  # the maps change with the net, not with the step
+            self._strips = self._maps()
+            self._strips_of = state.trace
+        self.svg.value = playground_svg(state.trace, self._strips, sample=state.sample,
+                                        highlight=highlight, uid=self._uid)
+
+    def _maps(self) -> list[str]:
+        """Each layer's maps over the plane, as one JPEG ``data:`` URI per layer."""
+        state = self.state
         xlim, ylim = data_limits(state.X)
         if self._grid is None or (self._grid.xlim, self._grid.ylim) != (xlim, ylim):
             self._grid = GridEvaluator(xlim, ylim, resolution=MAP_TILE)
@@ -151,8 +162,7 @@ class MapDiagram(Panel, StaticFallback, widgets.VBox):
             centred = H - 0.5 if l and state.net.activations[l - 1].name == "sigmoid" else H
             jpeg = unit_tiles(centred, MAP_TILE, MAP_TILE, 2)
             strips.append("data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"))
-        self.svg.value = playground_svg(state.trace, strips, sample=state.sample, highlight=highlight,
-                                        uid=self._uid)
+        return strips
 
     def static_html(self) -> str:
         return self.svg.value

@@ -129,6 +129,7 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
         self._entries = self.state.parameter_entries()
         old = list(self.sliders.values())
         self.sliders.clear()
+        self._echoes = {}  # the old sliders' awaited read-backs go with them
         rows = []
         params = self.state.trace.parameters()
         for name, index in self._entries:

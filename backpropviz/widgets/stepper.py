@@ -13,11 +13,10 @@ from ..drawing.steps import count_line, shapes_line
 from ._base import Panel
 from ._errors import shows_errors
 from ._static import StaticFallback, panel_style
-from .quiz import Question, QuizMode, QuizPanel, parse_answer, stable_entry
+from .quiz import Question, QuizMode, QuizPanel, stable_entry
 from .state import ExplorerState
 
-# parse_answer lived here before the quiz had a module of its own; it is still imported from here
-__all__ = ["ChainRuleStepper", "parse_answer"]
+__all__ = ["ChainRuleStepper"]
 
 #: The rows of a matrix the step shows (``matrix_html``'s ``max_rows``): the quiz asks
 #: only about an entry the student can see.
@@ -132,6 +131,7 @@ class ChainRuleStepper(Panel, QuizPanel, StaticFallback, widgets.VBox):
     @shows_errors("Following the sample")
     def _on_sample(self, change: dict) -> None:
         if self.quiz:  # the entry asked is in the sample's row: ask about and mark the new one
+            self.quiz_mode.clear_answer()  # a verdict on the old entry would read as one on the new
             self._render(step_changed=False)
 
     # ------------------------------------------------------------------ drawing
