@@ -24,8 +24,10 @@ import numpy as np
 from traitlets import Bool, HasTraits, Instance, Int, Unicode, validate
 
 from .engine import MLP, Trace, get_activation, get_loss
-from .engine._checks import as_int, as_real, describe, float_array, positive_finite
+from .engine._checks import as_int, as_real, describe, float_array, matrix, positive_finite
 from .engine import serialize
+from .engine.features import PLANE, check_features, feature_matrix
+from .engine.features import labels as feature_labels
 from .engine.limits import MAX_CLASSES, MAX_LR, MIN_LR, check_data_shape
 from .engine.paths import parse_entry
 from .engine.training import Trainer
@@ -90,6 +92,24 @@ def _json_source(source: Any) -> dict | None:
     return out
 
 
+def _features(value: Any) -> tuple[str, ...] | None:
+    """Checked feature names; None (and the plane's own x1, x2) mean the inputs as given."""
+    if value is None:
+        return None
+    features = check_features(value)
+    return None if features == PLANE else features
+
+
+def _points(name: str, X: Any, features: tuple[str, ...] | None) -> np.ndarray | None:
+    """With features, the points of the plane ``X`` stands for: a read-only (n, 2) copy."""
+    if X is None or features is None:
+        return X
+    pts = np.array(matrix(name, X, 2, f" (x1 and x2: the features {', '.join(features)} "
+                                      "are computed from them)"), dtype=np.float64)
+    pts.flags.writeable = False
+    return pts
+
+
 def _lr(value: Any) -> float:
     lr = positive_finite("lr", value)
     if not MIN_LR <= lr <= MAX_LR:
@@ -119,6 +139,10 @@ class ExplorerState(HasTraits):
         the trace's update steps are the optimizer's, from its current state.
     l1, l2 : weights of the L1/L2 penalty on the weights (at least 0; 0: none); the
         trace's loss is then the data loss plus the penalty.
+    features : the input features the net reads from each point (x1, x2), such as
+        ``["x1", "x2", "x1*x2"]`` (see ``bpv.engine.features.FEATURES``); X (and
+        X_test) are then the points, with 2 columns, and the net needs one input per
+        feature. None (the default): the net reads X as given.
 
     Every change (a training step or many, reset, undo, set_data,
     set_architecture, configure, a weight, load) is atomic: it computes all it
@@ -136,12 +160,19 @@ class ExplorerState(HasTraits):
                  X_test: Any = None, Y_test: Any = None, batch_size: int | None = None,
                  seed: int = 0, optimizer: str = "sgd", momentum: float = 0.9,
                  betas: Sequence[float] = (0.9, 0.999), eps: float = 1e-8,
-                 l1: float = 0.0, l2: float = 0.0) -> None:
+                 l1: float = 0.0, l2: float = 0.0, features: Sequence[str] | None = None) -> None:
         if not isinstance(net, MLP):
             raise TypeError(f"net must be a backpropviz MLP, got {describe(net)}")
         super().__init__()
         Y_raw = _targets("Y", Y)
         Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
+        features = _features(features)
+        if features is not None and net.sizes[0] != len(features):
+            raise ValueError(f"net must have one input per feature ({len(features)}: "
+                             f"{', '.join(features)}), got a {net.arch} net")
+        self._features = features
+        self._points, self._points_test = _points("X", X, features), _points("X_test", X_test, features)
+        X, X_test = self._inputs(self._points), self._inputs(self._points_test)
         trainer = Trainer(net, X, Y_raw, loss=loss, lr=_lr(lr), batch_size=batch_size, seed=seed,
                           X_test=X_test, Y_test=Y_test_raw, optimizer=optimizer,
                           momentum=momentum, betas=betas, eps=eps, l1=l1, l2=l2)
@@ -178,6 +209,34 @@ class ExplorerState(HasTraits):
     @property
     def X_test(self) -> np.ndarray | None:
         return self._trainer.X_test
+
+    @property
+    def features(self) -> tuple[str, ...] | None:
+        """The input features the net reads from each point, in order (``("x1", "x2",
+        "x1*x2")``), or None when it reads X as given."""
+        return self._features
+
+    @property
+    def input_labels(self) -> tuple[str, ...]:
+        """What the pictures call the net's inputs: x₁, x₂, x₁x₂, ... (or x[0], x[1], ...)."""
+        return feature_labels(self._features, self.X.shape[1])
+
+    @property
+    def points(self) -> np.ndarray:
+        """The training rows as points of the input plane: X itself, unless features
+        are on (then X holds the features of these points)."""
+        return self.X if self._features is None else self._points
+
+    @property
+    def points_test(self) -> np.ndarray | None:
+        """The test rows as points (see ``points``)."""
+        return self.X_test if self._features is None else self._points_test
+
+    def _inputs(self, points: np.ndarray | None) -> np.ndarray | None:
+        """The net's inputs for ``points`` under the current features."""
+        if points is None or self._features is None:
+            return points
+        return feature_matrix(points, self._features)
 
     @property
     def class_targets(self) -> bool:
@@ -258,14 +317,16 @@ class ExplorerState(HasTraits):
         """A change whole or not at all: on an exception, every field of the state
         (and the trainer and net it had) is put back, and the exception goes on."""
         saved = (self._trainer, self._Y_raw, self._Y_test_raw, self._initial,
-                 self.data_source, self.recovery_step)
+                 self.data_source, self.recovery_step, self._features, self._points,
+                 self._points_test)
         message = self.message
         try:
             with self._trainer.atomic():
                 yield
         except BaseException:
             (self._trainer, self._Y_raw, self._Y_test_raw, self._initial,
-             self.data_source, self.recovery_step) = saved
+             self.data_source, self.recovery_step, self._features, self._points,
+             self._points_test) = saved
             if self.message != message:
                 self.message = message
             raise
@@ -472,9 +533,12 @@ class ExplorerState(HasTraits):
         the wrong number of outputs, the output layer is rebuilt for them:
         cross-entropy, one Identity unit per class, new starting weights from
         the net's seed. ``source`` (how the data was made) must be JSON-ready.
+        With features on, X and X_test are points of the plane (2 columns).
         """
         tr = self._trainer
         source = _json_source(source)
+        points, points_test = _points("X", X, self._features), _points("X_test", X_test, self._features)
+        X, X_test = self._inputs(points), self._inputs(points_test)
         Y_raw = _targets("Y", Y)
         Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
         net, loss, initial = tr.net, tr.loss, self._initial
@@ -501,7 +565,42 @@ class ExplorerState(HasTraits):
         self._trainer = new
         self._initial = new.start
         self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
+        self._points, self._points_test = points, points_test
         self.data_source = source
+        self.message, self.recovery_step = "", None
+        self._install(trace)
+
+    def set_features(self, features: Sequence[str] | None) -> None:
+        """Choose the input features the net reads from each point (x1, x2) of the
+        plane, such as ``["x1*x2"]`` or ``["x1", "x2", "x1^2", "x2^2"]`` (any of x1,
+        x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2); taken in that order). None, or
+        just x1 and x2: the points themselves.
+
+        The net gets one input per feature: a new net with the same hidden layers
+        and activations, new starting weights from its seed; training starts over
+        (as TensorFlow Playground does). Needs data with 2 columns (a plane).
+        One change, one recompute; bad names change nothing.
+        """
+        features = _features(features)
+        if features == self._features:
+            return
+        points, points_test = self.points, self.points_test
+        if points.shape[1] != 2:
+            raise ValueError(f"features need points of a plane (X with 2 columns, x1 and x2), "
+                             f"got X with {points.shape[1]} columns")
+        X = points if features is None else feature_matrix(points, features)
+        X_test = None if points_test is None else (
+            points_test if features is None else feature_matrix(points_test, features))
+        tr = self._trainer
+        old = tr.net
+        net = MLP([X.shape[1], *old.sizes[1:]], list(old.activations), seed=old.seed or 0)
+        new = Trainer(net, X, self._Y_raw, loss=tr.loss, X_test=X_test, Y_test=self._Y_test_raw,
+                      **tr.settings())
+        trace = new.trace()
+        self._trainer = new
+        self._initial = new.start
+        self._features = features
+        self._points, self._points_test = (None, None) if features is None else (points, points_test)
         self.message, self.recovery_step = "", None
         self._install(trace)
 
@@ -549,10 +648,13 @@ class ExplorerState(HasTraits):
         A net that already has such an output layer keeps its weights (as
         ``set_data``); any other gets a new one: the same hidden layers, an Identity
         output, new starting weights from the net's seed. Training starts over. One
-        change, one recompute; bad rows change nothing.
+        change, one recompute; bad rows change nothing. With features on, X and
+        X_test are points of the plane (2 columns).
         """
         tr = self._trainer
         source = _json_source(source)
+        points, points_test = _points("X", X, self._features), _points("X_test", X_test, self._features)
+        X, X_test = self._inputs(points), self._inputs(points_test)
         Y_raw = _targets("Y", Y)
         Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
         outputs = Y_raw.shape[1] if Y_raw.ndim == 2 else 1
@@ -567,6 +669,7 @@ class ExplorerState(HasTraits):
         self._trainer = new
         self._initial = new.start
         self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
+        self._points, self._points_test = points, points_test
         self.data_source = source
         self.message, self.recovery_step = "", None
         self._install(trace)
@@ -574,11 +677,13 @@ class ExplorerState(HasTraits):
     # ------------------------------------------------------------------ saving
 
     def to_json(self) -> str:
-        """The whole state (architecture, weights, start, data, settings, training
-        history and curve, the stepper's step and sample) as JSON text, bit-exact."""
+        """The whole state (architecture, weights, start, data and its features,
+        settings, training history and curve, the stepper's step and sample) as JSON
+        text, bit-exact."""
         extra = {"step": self.step, "sample": self.sample, "data_source": self.data_source}
         d = serialize.trainer_to_dict(self._trainer, self._Y_raw, self._Y_test_raw,
-                                      self._initial, extra)
+                                      self._initial, extra, self._features, self._points,
+                                      self._points_test)
         return serialize.dumps(d)
 
     def load_json(self, text: str | bytes) -> None:
@@ -602,6 +707,12 @@ class ExplorerState(HasTraits):
         self._Y_raw, self._Y_test_raw = _targets("Y", parts["Y"]), (
             None if parts["Y_test"] is None else _targets("Y_test", parts["Y_test"]))
         self._initial = trainer.start
+        self._features = _features(parts["features"])
+        self._points, self._points_test = (
+            (None, None) if self._features is None else (parts["points"], parts["points_test"]))
+        for pts in (self._points, self._points_test):
+            if pts is not None:
+                pts.flags.writeable = False
         self.data_source = source
         self.message, self.recovery_step = "", None
         with self.hold_trait_notifications():

@@ -76,6 +76,13 @@ def _to_v1(d):
 V3_FIELDS = ("optimizer", "l1", "l2", "optimizer_state")
 
 
+def _to_v3(d):
+    """The same state (without features) as version 3 wrote it: no feature fields."""
+    assert d["data"]["features"] is None
+    data = {k: v for k, v in d["data"].items() if k not in ("features", "points", "points_test")}
+    return {**d, "version": 3, "data": data}
+
+
 def _to_v2(d):
     """The same (plain SGD, unpenalised) state as version 2 wrote it: without the
     optimizer's and the penalty's fields."""
@@ -86,7 +93,10 @@ def _to_v2(d):
 
 def _saved(version, state=None):
     d = json.loads((state or _trained_state()).to_json())
-    return _to_v1(_to_v2(d)) if version == 1 else _to_v2(d) if version == 2 else d
+    for older, convert in ((3, _to_v3), (2, _to_v2), (1, _to_v1)):
+        if version <= older:
+            d = convert(d)
+    return d
 
 
 def _refused(text, pattern):
@@ -147,10 +157,11 @@ def test_a_loaded_run_continues_exactly_as_an_uninterrupted_one():
         assert loaded.to_json() == uninterrupted.to_json()
 
 
-def test_the_format_is_version_3_with_every_array_as_little_endian_float64_in_base64():
+def test_the_format_is_version_4_with_every_array_as_little_endian_float64_in_base64():
     state = _trained_state()
     d = json.loads(state.to_json())
-    assert (d["format"], d["version"]) == ("backpropviz", 3)
+    assert (d["format"], d["version"]) == ("backpropviz", 4)
+    assert d["data"]["features"] is d["data"]["points"] is d["data"]["points_test"] is None
     assert d["training"]["optimizer"]["name"] == "sgd" and d["training"]["optimizer_state"] == {"arrays": {}}
     assert float.fromhex(d["training"]["l1"]) == float.fromhex(d["training"]["l2"]) == 0.0
     tr = state.trainer
@@ -227,7 +238,7 @@ def test_a_long_curve_loads_exactly_in_little_more_memory_than_its_text():
 
 # ------------------------------------------------------------------ the numbered findings
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_1_a_history_longer_than_the_steps_is_refused(version):
     d = _saved(version)
     h = d["training"]["history"]
@@ -243,7 +254,7 @@ def test_1_a_history_longer_than_the_steps_is_refused(version):
     _refused(json.dumps(d), r"training\.history.* at most min\(steps, 1000\) = 17")
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 @pytest.mark.parametrize("where", ["training", "history"])
 @pytest.mark.parametrize("field,value", [("uinteger", 2**32), ("state.state", 2**128),
                                          ("state.inc", 2**128), ("has_uint32", 2)])
@@ -256,7 +267,7 @@ def test_2_an_out_of_range_generator_word_is_refused_at_load(version, where, fie
     _refused(json.dumps(d), rf"{path}\.{re.escape(field)} must be a whole number from 0 to")
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_2_the_largest_generator_words_load_and_undo_works(version):
     d = _saved(version)
     for rng in [d["training"]["rng"], _history_rng(d, 0)]:
@@ -269,7 +280,7 @@ def test_2_the_largest_generator_words_load_and_undo_works(version):
     assert state.trainer.steps == 0 and state.trainer.rng.bit_generator.state["uinteger"] == 2**32 - 1
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 @pytest.mark.parametrize("key,value,path", [
     ("step", True, r"extra\.step must be a whole number, got True"),
     ("sample", -1, r"extra\.sample must be a whole number from 0"),
@@ -286,7 +297,7 @@ def test_3_extra_is_checked(version, key, value, path):
     _refused(text, path)
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_3_valid_extra_fields_load(version):
     d = _saved(version)
     d["extra"] = {"step": 10**30, "sample": 0, "data_source": {"name": "moons", "n": 60, "noise": 0.1,
@@ -309,7 +320,7 @@ def test_4_very_deep_nesting_is_refused_as_such(where):
     _refused(text, "nested too deeply")
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 @pytest.mark.parametrize("slope", ["10**400", "-10**400", "1e400"])
 def test_5_a_huge_leaky_slope_is_refused(version, slope):
     d = _saved(version)
@@ -320,7 +331,7 @@ def test_5_a_huge_leaky_slope_is_refused(version, slope):
              r"net\.activations\[0\]\.negative_slope must be a finite number")
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 @pytest.mark.parametrize("value", [[], {}, 3])
 def test_6_an_unhashable_or_odd_loss_or_activation_name_is_refused(version, value):
     d = _saved(version)
@@ -331,7 +342,7 @@ def test_6_an_unhashable_or_odd_loss_or_activation_name_is_refused(version, valu
     _refused(json.dumps(d), r"net\.activations\[1\] must be an activation")
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 @pytest.mark.parametrize("key,index,value", [("layer1.weight", (0, 1), np.nan),
                                              ("layer2.bias", (0,), -np.inf)])
 def test_7_non_finite_initial_weights_are_refused_naming_initial(version, key, index, value):
@@ -354,7 +365,7 @@ def _peak_while_refused(text, pattern):
         tracemalloc.stop()
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_8_a_huge_net_is_refused_before_anything_is_allocated(version):
     d = _saved(version)
     d["net"]["sizes"] = [1024] * 17  # 16 layers of 1024 units: 128 MB of weights
@@ -367,7 +378,7 @@ def test_8_a_huge_net_is_refused_before_anything_is_allocated(version):
     _refused(json.dumps(d), r"net\.sizes must be a list of 2 to 17 layer sizes")
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 @pytest.mark.parametrize("name,shape,pattern", [
     ("X", [limits.MAX_ROWS + 1, 2], r"data\.X \(rows\) must be at most 100,000 rows"),
     ("Y", [50_000, 41], r"data\.Y \(entries\) must be at most 2,000,000 entries"),
@@ -381,7 +392,7 @@ def test_8_data_shapes_are_checked_against_the_caps_before_decoding(version, nam
     _refused(text, pattern)
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_8_curve_and_history_lengths_are_capped(version):
     d = _saved(version)
     d["training"]["steps"] = limits.MAX_STEPS + 1
@@ -463,8 +474,8 @@ def _mutations():
         ("not utf-8", b'{"format": "\xff"}', "not valid JSON"),
         ("a list", "[]", "must be an object"),
         ("format", edit(lambda d: d.update(format="pickle")), "format must be 'backpropviz'"),
-        ("version", edit(lambda d: d.update(version=99)), "version must be 1, 2 or 3"),
-        ("version bool", edit(lambda d: d.update(version=True)), "version must be 1, 2 or 3"),
+        ("version", edit(lambda d: d.update(version=99)), "version must be 1, 2, 3 or 4"),
+        ("version bool", edit(lambda d: d.update(version=True)), "version must be 1, 2, 3 or 4"),
         ("NaN literal", _replace_once(json.dumps(base), '"lr": "', '"lr": NaN, "x": "'), "NaN is not allowed"),
         ("huge integer", _replace_once(json.dumps(base), '"seed": 0', '"seed": ' + "9" * 5000), "not valid JSON"),
         ("float not hex", edit(lambda d: d["training"].update(lr=0.5)), "training.lr must be a float written by float.hex"),

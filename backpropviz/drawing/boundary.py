@@ -26,6 +26,7 @@ from PIL import Image
 
 from ..engine import MLP, get_loss
 from ..engine._checks import as_real
+from ..engine.features import check_features, feature_matrix
 from ..engine.grid import GridEvaluator
 from .colors import DIVERGING, DIVERGING_LIGHT, class_colors, class_rgb, diverging_rgb, hex_color
 
@@ -91,6 +92,8 @@ class PlanePlot:
     size : (width, height) in pixels.
     image_format : ``"jpeg"`` (quality 85: 1 ms to encode, a third of the bytes) or
         ``"png"`` (crisper points, about 4 ms more per update).
+    features : the input features the net reads from each point (checked names,
+        see ``engine.features``), or None for a net whose 2 inputs are the point.
     """
 
     #: Where the axes sit in the figure (left, bottom, width, height), in figure fractions.
@@ -108,9 +111,10 @@ class PlanePlot:
         return left, bottom, width, height
 
     def __init__(self, xlim, ylim, resolution: int = 100, size: tuple[int, int] = (420, 400),
-                 image_format: str = "jpeg") -> None:
+                 image_format: str = "jpeg", features: tuple[str, ...] | None = None) -> None:
         if image_format not in ("png", "jpeg"):
             raise ValueError(f"image_format must be 'png' or 'jpeg', got {image_format!r}")
+        self.features = None if features is None else check_features(features)
         self.grid = GridEvaluator(xlim, ylim, resolution)
         self.format = image_format
         res = self.grid.resolution
@@ -122,8 +126,9 @@ class PlanePlot:
         (x0, x1), (y0, y1) = self.grid.xlim, self.grid.ylim
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        ax.set_xlabel("x[0]")
-        ax.set_ylabel("x[1]")
+        # with features, the plane's coordinates are named as the features name them
+        ax.set_xlabel("x[0]" if features is None else "x₁")
+        ax.set_ylabel("x[1]" if features is None else "x₂")
         self._rgb = np.empty((res * res, 3), dtype=np.uint8)
         self._packed = np.empty(res * res, dtype=np.uint32)
         self._add_artists()
@@ -164,6 +169,11 @@ class PlanePlot:
         if show_test is not None and show_test != self.show_test:
             self.show_test = show_test
             self._render_points_layer()
+
+    def _forward(self, net: MLP, points: np.ndarray) -> np.ndarray:
+        """The net's output for ``points`` of the plane (through the features, if any)."""
+        inputs = points if self.features is None else feature_matrix(points, self.features)
+        return net.forward(inputs)
 
     def _add_artists(self) -> None:
         """Add the subclass's animated artists drawn under the points (none here)."""
@@ -262,7 +272,7 @@ class BoundaryPlot(PlanePlot):
     def update(self, net: MLP, loss: str) -> BoundaryFrame:
         """Evaluate ``net`` on the grid and the points, redraw, encode."""
         res = self.grid.resolution
-        out = self.grid.evaluate(net)
+        out = self.grid.evaluate(net, self.features)
         probs = class_probabilities(out, loss)
         if probs.shape[1] == 2:
             shade = probs[:, 1]
@@ -288,7 +298,7 @@ class BoundaryPlot(PlanePlot):
         for pts, lab, shown in ((X, labels, True), (X_test, labels_test, self.show_test)):
             if len(pts):
                 with np.errstate(all="ignore"):
-                    pred = np.argmax(class_probabilities(net.forward(pts), loss), axis=1)
+                    pred = np.argmax(class_probabilities(self._forward(net, pts), loss), axis=1)
                 bad = pred != lab
                 if shown:
                     wrong_parts.append(pts[bad])
@@ -391,13 +401,14 @@ class ValuePlot(PlanePlot):
     AXES_RECT = (0.15, 0.12, 0.62, 0.85)
 
     def __init__(self, xlim, ylim, limit: float, resolution: int = 100,
-                 size: tuple[int, int] = (420, 400), image_format: str = "jpeg") -> None:
+                 size: tuple[int, int] = (420, 400), image_format: str = "jpeg",
+                 features: tuple[str, ...] | None = None) -> None:
         limit = as_real("limit", limit)
         if not (0.0 < limit <= MAX_LIMIT):
             raise ValueError(f"limit must be a number greater than 0 and at most {MAX_LIMIT:g}, "
                              f"got {limit!r}")
         self.limit = limit
-        super().__init__(xlim, ylim, resolution, size, image_format)
+        super().__init__(xlim, ylim, resolution, size, image_format, features)
 
     def _add_extras(self) -> None:
         _, bottom, _, height = self.axes_rect
@@ -432,7 +443,7 @@ class ValuePlot(PlanePlot):
     def update(self, net: MLP, loss: str = "mse") -> ValueFrame:
         """Evaluate ``net`` on the grid and the points, redraw, encode. (``loss`` is
         taken for a call like ``BoundaryPlot.update``'s; the picture needs none.)"""
-        values = self.grid.evaluate(net)[:, 0]
+        values = self.grid.evaluate(net, self.features)[:, 0]
         # discretized: the sign of the value, at full strength (as Playground does)
         value_rgb(np.sign(values) * self.limit if self.discretize else values, self.limit, out=self._rgb)
         X, y, X_test, y_test = self._points
@@ -440,7 +451,7 @@ class ValuePlot(PlanePlot):
         for pts, target in ((X, y), (X_test, y_test)):
             if len(pts):
                 with np.errstate(all="ignore"):
-                    errors.append(float(np.mean((net.forward(pts)[:, 0] - target) ** 2)))
+                    errors.append(float(np.mean((self._forward(net, pts)[:, 0] - target) ** 2)))
             else:
                 errors.append(None)
         pixels = self._paint_heatmap()

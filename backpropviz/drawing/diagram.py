@@ -10,6 +10,7 @@ highlighted, the rest faded. Building the string takes well under a millisecond.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,8 +88,10 @@ def network_svg(
     highlight: Highlight | None = None,
     gradients: bool = False,
     width: int | None = None,
+    input_labels: Sequence[str] | None = None,
 ) -> str:
-    """The net of ``trace`` as SVG, with the values of row ``sample`` of X."""
+    """The net of ``trace`` as SVG, with the values of row ``sample`` of X.
+    ``input_labels`` names the inputs (the features: x₁, x₁x₂, ...; default x[0], x[1], ...)."""
     sizes = trace.sizes
     L = len(sizes) - 1
     col_w, row_h, top = 210, 112, 40
@@ -156,7 +159,9 @@ def network_svg(
             sw = "3" if stroke == HIGHLIGHT else "1.2"
             op = "1" if on else "0.35"
             if l == 0:
-                lines = [f"x{i} = {_fmt(float(trace['X'][sample, i]))}"]
+                label = f"x[{i}]" if input_labels is None else html.escape(input_labels[i])
+                lines = [f"{f'x{i}' if input_labels is None else label} = "
+                         f"{_fmt(float(trace['X'][sample, i]))}"]
                 name = f"input {i}"
             else:
                 lines = [f"Z = {_fmt(float(trace[f'Z{l}'][sample, i]))}",
@@ -170,7 +175,7 @@ def network_svg(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="18" fill="#fafafa" stroke="{stroke}" '
                 f'stroke-width="{sw}"/>'
                 f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" '
-                f'font-weight="bold">{f"x[{i}]" if l == 0 else f"H{l}[{i}]"}</text>'
+                f'font-weight="bold">{label if l == 0 else f"H{l}[{i}]"}</text>'
             )
             for k, text in enumerate(lines):
                 out.append(
@@ -219,6 +224,7 @@ def playground_svg(
     tile: int = MAP_TILE,
     gap: int = 2,
     uid: str = "maps",
+    input_labels: Sequence[str] | None = None,
 ) -> str:
     """The net as TensorFlow Playground draws it: every unit (the inputs too) a
     small square showing its output over the input plane, edges by the sign and
@@ -227,7 +233,8 @@ def playground_svg(
     ``boundary.unit_tiles``), named in the SVG by ``uid`` (ids are shared by the
     whole page: two diagrams on one page need two uids). Each unit's numbers for
     row ``sample`` (Z, H, its bias) and each weight are in the tooltips, so the
-    picture stays small enough for one screen with the boundary beside it."""
+    picture stays small enough for one screen with the boundary beside it.
+    ``input_labels`` names the inputs (the features: x₁, x₁x₂, ...; default x[0], x[1], ...)."""
     sizes = trace.sizes
     L = len(sizes) - 1
     top, left = 22, 34
@@ -283,7 +290,8 @@ def playground_svg(
             on = hl is None or (l, i) in hl.units or (l, i) in hl.biases
             stroke, sw = (HIGHLIGHT, 3) if hl is not None and (l, i) in hl.units else ("#555", 1)
             if l == 0:
-                tip = f"input x[{i}] = {_fmt(float(trace['X'][sample, i]))} (row {sample})"
+                label = f"x[{i}]" if input_labels is None else input_labels[i]
+                tip = f"input {label} = {_fmt(float(trace['X'][sample, i]))} (row {sample})"
             else:
                 tip = (f"H{l}[{i}]: Z = {_fmt(float(trace[f'Z{l}'][sample, i]))}, "
                        f"H = {_fmt(float(trace[f'H{l}'][sample, i]))} (row {sample}); "
@@ -295,8 +303,8 @@ def playground_svg(
                 f'viewBox="{i * (tile + gap)} 0 {tile} {tile}"><use href="#bpv-{uid}-{l}"/></svg>'
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{tile}" height="{tile}" fill="none" '
                 f'stroke="{stroke}" stroke-width="{sw}"/>'
-                + (f'<text x="{x - 4:.1f}" y="{y + tile / 2 + 4:.1f}" text-anchor="end">x{i}</text>'
-                   if l == 0 else "")
+                + (f'<text x="{x - 4:.1f}" y="{y + tile / 2 + 4:.1f}" text-anchor="end">'
+                   f'{html.escape(label)}</text>' if l == 0 else "")
                 + "</g>")
     # the loss
     lx = left + MAP_COL * L + tile + 14

@@ -12,12 +12,12 @@ from .training import Trainer
 from .value import Value
 from . import ops
 from . import optim
-from . import grid, landscape, paths, training
+from . import features, grid, landscape, paths, training
 
 __all__ = [
     "ACTIVATIONS", "Activation", "Identity", "LeakyReLU", "ReLU", "Sigmoid", "Tanh",
     "get_activation", "GradcheckReport", "gradcheck", "LOSSES", "BCELoss",
     "CrossEntropyLoss", "Loss", "MSELoss", "get_loss", "MLP", "PHASES", "Step",
     "StepSpec", "Trace", "grad_key", "param_name", "value_key", "Trainer", "Value", "ops", "optim",
-    "grid", "landscape", "paths", "training",
+    "features", "grid", "landscape", "paths", "training",
 ]

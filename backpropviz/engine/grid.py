@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_int, as_real
+from .features import feature_matrix
 from .limits import MAX_GRID, check_count
 from .mlp import MLP
 from .ops import LINEAR
@@ -17,11 +18,13 @@ from .ops import LINEAR
 
 class GridEvaluator:
     """The net's output (and every hidden unit) over a ``resolution`` x ``resolution``
-    grid spanning ``xlim`` x ``ylim`` of a 2-input net.
+    grid spanning ``xlim`` x ``ylim`` of the (x1, x2) plane.
 
     ``evaluate(net)`` fills ``self.H[l]`` (shape (resolution**2, units)) for every
     layer l = 1..L and returns the output layer's buffer; rows run over x fastest,
     so ``H[l][:, k].reshape(resolution, resolution)`` is an image with y down the rows.
+    ``H[0]`` holds the net's inputs: the grid's points for a 2-input net, or, with
+    ``features`` (checked names, see ``features.py``), each feature at each point.
     """
 
     def __init__(self, xlim: tuple[float, float], ylim: tuple[float, float],
@@ -37,21 +40,26 @@ class GridEvaluator:
         gx, gy = np.meshgrid(xs, ys)
         self.points = np.column_stack([gx.ravel(), gy.ravel()])
         self._sizes: tuple[int, ...] | None = None
+        self._features: tuple[str, ...] | None = None
         self.Z: list[np.ndarray] = []
         self.H: list[np.ndarray] = []
 
-    def _buffers(self, sizes: tuple[int, ...]) -> None:
-        if sizes != self._sizes:
-            if sizes[0] != 2:
-                raise ValueError(f"the input plane needs a net with 2 inputs, got sizes {list(sizes)}")
+    def _buffers(self, sizes: tuple[int, ...], features: tuple[str, ...] | None) -> None:
+        if sizes != self._sizes or features != self._features:
+            inputs = 2 if features is None else len(features)
+            if sizes[0] != inputs:
+                want = ("2 inputs" if features is None
+                        else f"{inputs} inputs (one per feature: {', '.join(features)})")
+                raise ValueError(f"the input plane needs a net with {want}, got sizes {list(sizes)}")
             n = len(self.points)
+            inputs = self.points if features is None else feature_matrix(self.points, features)
             self.Z = [np.empty((n, k)) for k in sizes[1:]]
-            self.H = [self.points] + [np.empty((n, k)) for k in sizes[1:]]
-            self._sizes = sizes
+            self.H = [inputs] + [np.empty((n, k)) for k in sizes[1:]]
+            self._sizes, self._features = sizes, features
 
-    def evaluate(self, net: MLP) -> np.ndarray:
+    def evaluate(self, net: MLP, features: tuple[str, ...] | None = None) -> np.ndarray:
         """The output over the grid, (resolution**2, outputs); buffers are reused."""
-        self._buffers(net.sizes)
+        self._buffers(net.sizes, features)
         with np.errstate(over="ignore", invalid="ignore"):
             for l, (W, B, f) in enumerate(net.layers(), 1):
                 f.forward_into(LINEAR.forward(self.H[l - 1], W, B, out=self.Z[l - 1]), self.H[l])

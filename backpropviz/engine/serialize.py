@@ -1,5 +1,11 @@
 """A whole training session to JSON and back, bit for bit, and safely.
 
+Version 4 (written since this release) is version 3 with the input features:
+``data.features`` (their names, or null when the net reads X as given) and, with
+features, ``data.points`` and ``data.points_test``, the points of the plane that
+X and X_test are the features of (X must be exactly their features). Versions
+1 to 3 are read without features.
+
 Version 3 (written since this release) is version 2 with the optimizer and the
 penalty: ``training.optimizer`` (its name and settings), ``training.l1`` and
 ``training.l2``, the optimizer's state in ``training.optimizer_state`` (Adam's
@@ -38,6 +44,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .activations import ACTIVATIONS, get_activation
+from .features import check_features, feature_matrix
 from .limits import (MAX_DATA_ENTRIES, MAX_LAYERS, MAX_ROWS, MAX_STEPS, MAX_UNDO, MAX_UNITS,
                      check_data_shape, check_sizes)
 from .losses import LOSSES
@@ -47,9 +54,9 @@ from .trace import slot_key, value_key
 from .training import Curve, Snapshot, Trainer
 
 FORMAT = "backpropviz"
-VERSION = 3
+VERSION = 4
 #: The versions ``loads`` reads.
-VERSIONS = (1, 2, 3)
+VERSIONS = (1, 2, 3, 4)
 #: The slots of each optimizer's state, per parameter; Adam's also has its step count t.
 SLOTS = {"sgd": (), "momentum": ("v",), "adam": ("m", "v")}
 #: Largest file read, in bytes: room for a curve of MAX_STEPS + 1 points in all four
@@ -95,8 +102,12 @@ def rng_to_json(state: dict) -> dict:
 
 
 def trainer_to_dict(trainer: Trainer, Y_raw: np.ndarray, Y_test_raw: np.ndarray | None,
-                    initial: dict[str, np.ndarray], extra: dict | None = None) -> dict:
-    """Everything needed to continue this session exactly where it is (version 3)."""
+                    initial: dict[str, np.ndarray], extra: dict | None = None,
+                    features: tuple[str, ...] | None = None, points: np.ndarray | None = None,
+                    points_test: np.ndarray | None = None) -> dict:
+    """Everything needed to continue this session exactly where it is (version 4).
+
+    With ``features``, X is their columns for ``points`` (and X_test for ``points_test``)."""
     net = trainer.net
     shapes = net.parameter_shapes()
     orders: list[dict] = []
@@ -139,6 +150,9 @@ def trainer_to_dict(trainer: Trainer, Y_raw: np.ndarray, Y_test_raw: np.ndarray 
             "Y": array_to_json(Y_raw),
             "X_test": None if trainer.X_test is None else array_to_json(trainer.X_test),
             "Y_test": None if Y_test_raw is None else array_to_json(Y_test_raw),
+            "features": None if features is None else list(features),
+            "points": None if features is None else array_to_json(points),
+            "points_test": None if features is None or points_test is None else array_to_json(points_test),
         },
         "training": {
             "loss": trainer.loss,
@@ -504,21 +518,22 @@ def _extra(v: Any) -> dict:
 
 
 def loads(text: str | bytes | bytearray) -> dict:
-    """Parse and check a saved session (version 1, 2 or 3); returns its parts, builds nothing shared.
+    """Parse and check a saved session (version 1 to 4); returns its parts, builds nothing shared.
 
     The parts: ``net`` (a new MLP), ``parameters``, ``initial`` (dicts of arrays),
     ``X``, ``Y``, ``X_test``, ``Y_test``, ``loss``, ``lr``, ``batch_size``, ``seed``,
     ``steps``, ``epochs_done``, ``cursor``, ``order``, ``rng`` (a PCG64 state),
     ``history`` (a list of ``Snapshot``), ``curve`` (a ``Curve``), ``optimizer``
     (the Trainer's optimizer settings and penalty, as keyword arguments),
-    ``optimizer_state`` and ``extra``. Raises ``BadState`` naming the first bad field.
+    ``optimizer_state``, ``extra`` and ``features`` (None, or the names with
+    ``points`` and ``points_test``). Raises ``BadState`` naming the first bad field.
     """
     d = _parse(text)
     if _get(d, "format", "state") != FORMAT:
         raise _fail("format", repr(FORMAT), d["format"])
     version = _get(d, "version", "state")
     if isinstance(version, bool) or not isinstance(version, int) or version not in VERSIONS:
-        raise _fail("version", "1, 2 or 3", version)
+        raise _fail("version", "1, 2, 3 or 4", version)
     if version == 1 and len(text) > MAX_TEXT_V1:
         raise BadState(f"saved state: a version-1 file must be at most {MAX_TEXT_V1 // 2**20} MiB "
                        f"(save it again to write version 2), got {len(text):,} bytes")
@@ -532,6 +547,7 @@ def loads(text: str | bytes | bytearray) -> dict:
         _finite(v, f"initial.{k}", "the starting weights")
 
     X, Y, X_test, Y_test = _data(read, _get(d, "data", "state"), net.sizes[0])
+    plane = _plane(read, d["data"], X, X_test) if version >= 4 else (None, None, None)
 
     tr = _get(d, "training", "state")
     loss = _get(tr, "loss", "training")
@@ -573,6 +589,7 @@ def loads(text: str | bytes | bytearray) -> dict:
         "history": history, "curve": curve,
         "optimizer": optimizer, "optimizer_state": state,
         "extra": extra,
+        "features": plane[0], "points": plane[1], "points_test": plane[2],
     }
 
 
@@ -694,6 +711,33 @@ def _data(read: _Reader, data: Any, inputs: int) -> tuple:
     if X_test is not None:
         X_test, Y_test = read_pair(X_test, Y_test, "_test")
     return X, Y, X_test, Y_test
+
+
+def _plane(read: _Reader, data: dict, X: np.ndarray, X_test: np.ndarray | None) -> tuple:
+    """(features, points, points_test): the features and the points X is made from,
+    checked (X must be exactly the features of the points), or three Nones."""
+    names = data.get("features")
+    if names is None:
+        return None, None, None
+    if not isinstance(names, list) or len(names) > 16:
+        raise _fail("data.features", "null or a list of feature names", names)
+    try:
+        features = check_features(names, "data.features")
+    except (TypeError, ValueError) as exc:
+        raise BadState(f"saved state: {exc}") from None
+
+    def points_of(key: str, inputs: np.ndarray) -> np.ndarray:
+        pts = read.array(_get(data, key, "data"), f"data.{key}", shape=(len(inputs), 2),
+                         why=" (x1 and x2 of each row of X)")
+        _finite(pts, f"data.{key}", "the data")
+        if not np.array_equal(feature_matrix(pts, features), inputs):
+            raise BadState(f"saved state: data.X{key[6:]} must be the features "
+                           f"{', '.join(features)} of data.{key}, got other values")
+        return pts
+
+    points = points_of("points", X)
+    points_test = None if X_test is None else points_of("points_test", X_test)
+    return features, points, points_test
 
 
 def _curve(read: _Reader, v: Any, steps: int, with_test: bool) -> Curve:

@@ -7,6 +7,7 @@ that are numbers, not classes 0 and 1) the predicted value as a heatmap instead.
 from __future__ import annotations
 
 import html
+from typing import NamedTuple
 
 import ipywidgets as widgets
 import numpy as np
@@ -24,6 +25,17 @@ TILE = 56
 #: and the largest |target| a regression's colour scale is drawn for.
 MAX_REACH = 1e12
 GAP = 4
+
+
+class _Shown(NamedTuple):
+    """What the picture was built for; another of any of them builds it again."""
+    points: np.ndarray
+    points_test: np.ndarray | None
+    sizes: tuple[int, ...]
+    regression: bool
+    Y: np.ndarray
+    Y_test: np.ndarray | None
+    features: tuple[str, ...] | None
 
 
 def _labels(y: np.ndarray) -> np.ndarray:
@@ -45,7 +57,9 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
     regression, by the sign of the value), however sure the net is; **show test
     data** shows or hides the test rows (triangles), as in TensorFlow Playground.
 
-    Redrawn in place on every change of the state; needs a net with 2 inputs.
+    Redrawn in place on every change of the state; needs a net whose inputs are
+    the points of a plane (2 inputs), or features of them (``state.features``):
+    the picture is then still over the (x1, x2) plane.
     ``unit_maps=False`` leaves out the hidden units' maps (for a view that shows
     them elsewhere), and the work of drawing them.
     """
@@ -95,23 +109,25 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
         """(Re)build the figure when the data (and so the plane shown) changes."""
         state = self.state
         data = self._data
-        if (data is not None and data[0] is state.X and data[1] is state.X_test
-                and data[2] == state.net.sizes and data[3] == regression
-                and data[4] is state.Y and data[5] is state.Y_test):
+        shown = _Shown(state.points, state.points_test, state.net.sizes, regression, state.Y,
+                       state.Y_test, state.features)
+        if data is not None and all(a is b or not isinstance(a, np.ndarray) and a == b
+                                    for a, b in zip(data, shown)):
             return
-        self._data = (state.X, state.X_test, state.net.sizes, regression, state.Y, state.Y_test)
-        X = state.X
-        pts = X if state.X_test is None else np.concatenate([X, state.X_test])
-        xlim, ylim = data_limits(pts)
+        self._data = shown
+        X, X_test = state.points, state.points_test
+        xlim, ylim = data_limits(X if X_test is None else np.concatenate([X, X_test]))
         if regression:
             limit = value_limit(state.Y, state.Y_test)
-            self.plot = ValuePlot(xlim, ylim, limit, self.resolution, self.size, self.image_format)
-            self.plot.set_data(X, state.Y, state.X_test, state.Y_test)
+            self.plot = ValuePlot(xlim, ylim, limit, self.resolution, self.size, self.image_format,
+                                  state.features)
+            self.plot.set_data(X, state.Y, X_test, state.Y_test)
         else:
-            self.plot = BoundaryPlot(xlim, ylim, self.resolution, self.size, self.image_format)
+            self.plot = BoundaryPlot(xlim, ylim, self.resolution, self.size, self.image_format,
+                                     state.features)
             test_labels = None if state.Y_test is None else _labels(state.Y_test)
             classes = state.net.sizes[-1] if state.loss == "cross_entropy" else 2
-            self.plot.set_data(X, _labels(state.Y), state.X_test, test_labels, classes=classes)
+            self.plot.set_data(X, _labels(state.Y), X_test, test_labels, classes=classes)
         self.plot.set_view(discretize=self.discretize.value, show_test=self.show_test.value)
         hidden = state.net.sizes[1:-1] if self.unit_maps else ()
         self._tile_images = []
@@ -129,10 +145,11 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
     def _why_not(self, regression: bool) -> str | None:
         """Why the plane cannot be drawn for the state now, in words (None: it can)."""
         state = self.state
-        if state.net.sizes[0] != 2:
-            return f"The decision boundary needs a net with 2 inputs; this one has {state.net.sizes[0]}."
-        reach = max(float(np.abs(state.X).max()),
-                    0.0 if state.X_test is None else float(np.abs(state.X_test).max()))
+        if state.points.shape[1] != 2:
+            return (f"The decision boundary is drawn over a plane: it needs a net with 2 inputs; "
+                    f"this one has {state.net.sizes[0]}.")
+        reach = max(float(np.abs(state.points).max()),
+                    0.0 if state.points_test is None else float(np.abs(state.points_test).max()))
         if reach > MAX_REACH:
             return (f"The inputs reach {reach:.3g}, too far out to draw the plane around them "
                     f"(the picture takes inputs within ±{MAX_REACH:g}); scale the data to draw it. "

@@ -15,6 +15,7 @@ import ipywidgets as widgets
 from .. import datasets
 from ._base import Panel
 from ._errors import shows_errors
+from .features import FeatureControls
 from .state import ExplorerState
 
 CHOICES = [("XOR, the seed's 4 rows", "xor"), ("circle", "circle"), ("noisy XOR", "xor_quadrants"),
@@ -30,7 +31,10 @@ class DataControls(Panel, widgets.VBox):
 
     A regression set (real-valued targets) trains with MSE on an Identity output
     unit: if the net has another output layer, it gets that one (the hidden layers
-    stay, the weights start afresh from the net's seed)."""
+    stay, the weights start afresh from the net's seed).
+
+    Below the sets, ``features`` (a :class:`FeatureControls`): the input features
+    the net reads from each point, kept when the data changes."""
 
     def __init__(self, state: ExplorerState) -> None:
         self._attach(state)
@@ -51,8 +55,9 @@ class DataControls(Panel, widgets.VBox):
                                            description="data seed", style=style,
                                            layout=widgets.Layout(width="14em"))
         self.note = widgets.HTML()
+        self.features = FeatureControls(state)
         super().__init__([self.dataset, self.n, self.noise, self.test_fraction, self.seed,
-                          self.note, self.error])
+                          self.note, self.features, self.error])
         self.add_class("bpv-data")
         self._source = state.data_source
         for w in (self.dataset, self.n, self.noise, self.test_fraction, self.seed):
@@ -80,18 +85,21 @@ class DataControls(Panel, widgets.VBox):
     def _on_trace(self, change: dict) -> None:
         if self.state.data_source is not self._source:
             self._from_state()
+        else:
+            self._enable()  # the note follows the features
 
     def _enable(self) -> None:
         generated = self.dataset.value not in ("xor", "user")
         for w in (self.n, self.noise, self.test_fraction, self.seed):
             w.disabled = not generated
-        n, d = len(self.state.X), self.state.X.shape[1]
+        n, d = len(self.state.X), self.state.points.shape[1]
         test = 0 if self.state.X_test is None else len(self.state.X_test)
         task = ""
         if datasets.is_regression(self.dataset.value):
             task = (" Regression: each row's target is a number; the net learns it with mean "
                     "squared error on one Identity output unit.")
-        self.note.value = f"<small>{n} training rows, {test} test rows, {d} inputs.{task}</small>"
+        what = f"{d} inputs" if self.state.features is None else "points (x₁, x₂)"
+        self.note.value = f"<small>{n} training rows, {test} test rows, {what}.{task}</small>"
 
     def make(self) -> tuple:
         """(X, Y, X_test, Y_test, source) for the current choices; Y holds class labels,

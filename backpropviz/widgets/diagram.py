@@ -20,8 +20,9 @@ from .state import ExplorerState
 
 
 def sample_options(state: ExplorerState) -> list[tuple[str, int]]:
-    """Menu entries for the rows of X: ``row 1: x = (0, 1), y = 1``."""
-    X, Y = state.X, state.Y
+    """Menu entries for the rows of X: ``row 1: x = (0, 1), y = 1`` (with features on,
+    x is the point the row's features are computed from)."""
+    X, Y = state.points, state.Y
 
     def fmt(v: Any) -> str:
         return ", ".join(f"{float(x):g}" for x in (v if getattr(v, "ndim", 0) else [v]))
@@ -99,6 +100,7 @@ class NetworkDiagram(Panel, StaticFallback, widgets.VBox):
             state.trace, sample=state.sample,
             highlight=step_highlight(spec, state.trace.sizes),
             gradients=self.show_gradients.value,
+            input_labels=None if state.features is None else state.input_labels,
         )
 
     def static_html(self) -> str:
@@ -117,8 +119,10 @@ class MapDiagram(Panel, StaticFallback, widgets.VBox):
     stepper's current step highlighted; each unit's numbers in its tooltip.
 
     Each map is scaled to its own largest value (white is 0, or 0.5 for a sigmoid
-    unit, whose outputs are all positive). A net whose inputs are not a plane
-    (not 2 inputs) gets the numbered diagram instead."""
+    unit, whose outputs are all positive). With input features on, the inputs
+    are the features, each a map over the same plane (x₁², x₁x₂, ...). A net whose
+    inputs are not a plane (not 2 inputs, nor features of one) gets the numbered
+    diagram instead."""
 
     def __init__(self, state: ExplorerState, highlight: bool = True) -> None:
         self._attach(state)
@@ -141,22 +145,23 @@ class MapDiagram(Panel, StaticFallback, widgets.VBox):
         state = self.state
         spec = state.trace.specs[state.step] if self.highlight else None
         highlight = step_highlight(spec, state.trace.sizes)
-        if state.net.sizes[0] != 2:
+        if state.points.shape[1] != 2:
             self.svg.value = network_svg(state.trace, sample=state.sample, highlight=highlight)
             return
         if self._strips_of is not state.trace:  # the maps change with the net, not with the step
             self._strips = self._maps()
             self._strips_of = state.trace
         self.svg.value = playground_svg(state.trace, self._strips, sample=state.sample,
-                                        highlight=highlight, uid=self._uid)
+                                        highlight=highlight, uid=self._uid,
+                                        input_labels=state.input_labels)
 
     def _maps(self) -> list[str]:
         """Each layer's maps over the plane, as one JPEG ``data:`` URI per layer."""
         state = self.state
-        xlim, ylim = data_limits(state.X)
+        xlim, ylim = data_limits(state.points)
         if self._grid is None or (self._grid.xlim, self._grid.ylim) != (xlim, ylim):
             self._grid = GridEvaluator(xlim, ylim, resolution=MAP_TILE)
-        self._grid.evaluate(state.net)
+        self._grid.evaluate(state.net, state.features)
         strips = []
         for l, H in enumerate(self._grid.H):
             centred = H - 0.5 if l and state.net.activations[l - 1].name == "sigmoid" else H

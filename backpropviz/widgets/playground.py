@@ -49,17 +49,20 @@ class Playground(StaticFallback, widgets.VBox):
     number, a slider per parameter, the architecture, the loss landscape, saving
     and loading, and the computation graph.
 
-    ``Playground(net, X, Y, loss="bce", lr=0.5)``, or ``Playground(state=...)``
+    ``Playground(net, X, Y, loss="bce", lr=0.5)`` (``features=["x1", "x2", "x1*x2"]``
+    for a net that reads those from each point; toggles under the data change them),
+    or ``Playground(state=...)``
     on an existing :class:`ExplorerState` (an Explorer's, say: both then show
     the same net). The panels are attributes as in the Explorer.
     """
 
     def __init__(self, net: MLP | None = None, X: Any = None, Y: Any = None,
                  loss: str = "mse", lr: float = 0.75, *, X_test: Any = None, Y_test: Any = None,
-                 batch_size: int | None = None, state: ExplorerState | None = None,
-                 quiz: bool = False) -> None:
+                 batch_size: int | None = None, features: Any = None,
+                 state: ExplorerState | None = None, quiz: bool = False) -> None:
         self.state = state = state_for("Playground", net, X, Y, loss=loss, lr=lr, X_test=X_test,
-                                       Y_test=Y_test, batch_size=batch_size, state=state)
+                                       Y_test=Y_test, batch_size=batch_size, features=features,
+                                       state=state)
         # the heaviest picture first (see Explorer)
         self.boundary = BoundaryPanel(state, size=(264, 238), unit_maps=False)
         self.training = TrainingControls(state, curve_inside=False, curve_size=(290, 92))
