@@ -218,7 +218,8 @@ class ExplorerState(HasTraits):
 
     @property
     def input_labels(self) -> tuple[str, ...]:
-        """What the pictures call the net's inputs: x₁, x₂, x₁x₂, ... (or x[0], x[1], ...)."""
+        """What the pictures call the net's inputs: the features (x₁, x₂, x₁x₂, ...), the
+        plane's x₁ and x₂ for 2 inputs, or x[0], x[1], ... for other data."""
         return feature_labels(self._features, self.X.shape[1])
 
     @property

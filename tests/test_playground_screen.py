@@ -155,6 +155,28 @@ def test_09_ex3_the_first_step_lights_the_inputs_and_the_first_layer():
     assert set(re.findall(r'data-unit="(\d+),(\d+)" opacity="1"', p.maps.svg.value)) != lit
 
 
+def test_09_ex4_the_squares_as_features_close_the_ring_with_no_hidden_layer():
+    p = _lesson_09()
+    p.state.train(500)
+    p.training.reset_button.click()
+    p.layer_buttons.add_layer.click()
+    p.state.train(500)
+    p.layer_buttons.remove_layer.click()
+    assert p.state.net.sizes == (2, 1)
+    p.data.features.toggles["x1^2"].value = True
+    p.data.features.toggles["x2^2"].value = True
+    assert p.state.net.sizes == (4, 1) and p.state.trainer.steps == 0
+    assert len(re.findall(r'data-unit="0,\d"', p.maps.svg.value)) == 4
+    p.state.train(500)
+    assert _right(p) == (150, 48) and f"{p.state.trace.loss:.3f}" == "0.120"
+    # the boundary is one closed curve around the disc: it crosses no edge of the plane
+    (segment,) = p.boundary.frame.segments
+    (x0, x1), (y0, y1) = p.boundary.plot.grid.xlim, p.boundary.plot.grid.ylim
+    np.testing.assert_allclose(segment[0], segment[-1], atol=1e-9)
+    assert np.all((segment[:, 0] > x0 + 0.1) & (segment[:, 0] < x1 - 0.1)
+                  & (segment[:, 1] > y0 + 0.1) & (segment[:, 1] < y1 - 0.1))
+
+
 def test_two_data_panels_on_one_state_show_the_same_data(state):
     e, p = Explorer(state=state), Playground(state=state)
     e.data.dataset.value = "plane"

@@ -126,9 +126,9 @@ class PlanePlot:
         (x0, x1), (y0, y1) = self.grid.xlim, self.grid.ylim
         ax.set_xlim(x0, x1)
         ax.set_ylim(y0, y1)
-        # with features, the plane's coordinates are named as the features name them
-        ax.set_xlabel("x[0]" if features is None else "x₁")
-        ax.set_ylabel("x[1]" if features is None else "x₂")
+        # the plane's coordinates, named as the features name them (X's columns 0 and 1)
+        ax.set_xlabel("x₁")
+        ax.set_ylabel("x₂")
         self._rgb = np.empty((res * res, 3), dtype=np.uint8)
         self._packed = np.empty(res * res, dtype=np.uint32)
         self._add_artists()

@@ -116,11 +116,13 @@ def feature_matrix(points: np.ndarray, features: tuple[str, ...],
 
 
 def labels(features: tuple[str, ...] | None, inputs: int) -> tuple[str, ...]:
-    """What to call the net's ``inputs`` input units: the features' labels (x₁,
-    x₁x₂, ...), or x[0], x[1], ... (the columns of X, as the seed numbers them)
-    for a net that reads X as given."""
+    """What the pictures call the net's ``inputs`` input units: the features' labels
+    (x₁, x₁x₂, ...); x₁ and x₂, the plane's coordinates, for 2 inputs read as given;
+    otherwise x[0], x[1], ... (the columns of X, as the seed numbers them)."""
     if features is not None:
         return tuple(FEATURES[f].label for f in features)
+    if inputs == 2:
+        return tuple(FEATURES[f].label for f in PLANE)
     return tuple(f"x[{i}]" for i in range(inputs))
 
 

@@ -122,6 +122,7 @@ def test_the_playground_fits_one_projector_screen(lab, page):
         "the boundary": playground.locator(".bpv-boundary img").first,
         "the loss curve": playground.locator(".bpv-curve").first,
         "the dataset": playground.locator(".bpv-data select").first,
+        "the features": playground.locator(".bpv-features button", has_text="x₁x₂").first,
     }
     for name, element in shown.items():
         box = element.bounding_box()
@@ -153,6 +154,12 @@ def test_the_playground_fits_one_projector_screen(lab, page):
     wait_for_text(playground.locator(".bpv-training"), "step 1 ")
     page.wait_for_function("before => document.querySelector('.bpv-playground .bpv-maps').innerHTML !== before",
                            arg=before)
+    # a click on a feature gives the net an input more, drawn as a map of its own
+    shown["the features"].click()
+    page.wait_for_function("() => document.querySelectorAll('.bpv-playground .bpv-maps .bpv-unit').length "
+                           "=== 3 + 5 * 4 + 8 + 1")
+    wait_for_text(playground.locator(".bpv-features"), "3 inputs: x₁, x₂, x₁x₂")
+    assert "x₁x₂" in playground.locator(".bpv-maps").first.text_content()
 
 
 # For each visible, undimmed text in ``root``: its contrast ratio (WCAG 2) with
