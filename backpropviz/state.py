@@ -179,6 +179,7 @@ class ExplorerState(HasTraits):
         trace = trainer.trace()
         self._trainer = trainer
         self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
+        self._classes = self._guess_classes(Y_raw, Y_test_raw, trainer.loss)
         self._initial = trainer.start
         #: How the data was made ({"name": "moons", "n": 200, ...}), or None for your own arrays.
         self.data_source: dict | None = None
@@ -241,12 +242,18 @@ class ExplorerState(HasTraits):
 
     @property
     def class_targets(self) -> bool:
-        """Whether the targets are classes (labels under cross-entropy, or every
-        target 0 or 1): then the panels speak of accuracy and a decision boundary;
-        otherwise (regression) of the predicted value and the loss alone."""
-        return self.loss == "cross_entropy" or bool(
-            np.all((self.Y == 0) | (self.Y == 1))
-            and (self.Y_test is None or np.all((self.Y_test == 0) | (self.Y_test == 1))))
+        """Whether the targets are classes: then the panels speak of accuracy and a
+        decision boundary; otherwise (regression) of the predicted value and the
+        loss alone. Recorded when the data is given (``set_regression_data`` is
+        regression whatever its values; labels under cross-entropy or ``classes=``
+        are classes; otherwise targets that are all 0 or 1 are classes, as the
+        seed's) and saved with the state."""
+        return self._classes
+
+    def _guess_classes(self, Y: np.ndarray, Y_test: np.ndarray | None, loss: str) -> bool:
+        """Targets given without saying: classes under cross-entropy, or when every one is 0 or 1."""
+        return loss == "cross_entropy" or bool(
+            np.all((Y == 0) | (Y == 1)) and (Y_test is None or np.all((Y_test == 0) | (Y_test == 1))))
 
     @property
     def Y_test(self) -> np.ndarray | None:
@@ -319,7 +326,7 @@ class ExplorerState(HasTraits):
         (and the trainer and net it had) is put back, and the exception goes on."""
         saved = (self._trainer, self._Y_raw, self._Y_test_raw, self._initial,
                  self.data_source, self.recovery_step, self._features, self._points,
-                 self._points_test)
+                 self._points_test, self._classes)
         message = self.message
         try:
             with self._trainer.atomic():
@@ -327,7 +334,7 @@ class ExplorerState(HasTraits):
         except BaseException:
             (self._trainer, self._Y_raw, self._Y_test_raw, self._initial,
              self.data_source, self.recovery_step, self._features, self._points,
-             self._points_test) = saved
+             self._points_test, self._classes) = saved
             if self.message != message:
                 self.message = message
             raise
@@ -510,6 +517,8 @@ class ExplorerState(HasTraits):
                 settings = {**tr.settings(), "lr": lr, "batch_size": batch, **optim, **penalty}
                 self._trainer = Trainer(tr.net, tr.X, self._Y_raw, loss=loss, X_test=tr.X_test,
                                         Y_test=self._Y_test_raw, start=self._initial, **settings)
+                if loss == "cross_entropy" or tr.loss == "cross_entropy":  # labels, or no longer
+                    self._classes = self._guess_classes(self._Y_raw, self._Y_test_raw, loss)
             else:
                 tr.set_lr(lr)
                 if "batch_size" in changes:
@@ -533,8 +542,11 @@ class ExplorerState(HasTraits):
         (at most 20); then, for more than 2 classes, or a cross-entropy net with
         the wrong number of outputs, the output layer is rebuilt for them:
         cross-entropy, one Identity unit per class, new starting weights from
-        the net's seed. ``source`` (how the data was made) must be JSON-ready.
-        With features on, X and X_test are points of the plane (2 columns).
+        the net's seed. Two classes given to a state that was doing regression
+        (``set_regression_data``) turn it back into a classifier: one sigmoid
+        output unit under BCE, new starting weights from the net's seed.
+        ``source`` (how the data was made) must be JSON-ready. With features on,
+        X and X_test are points of the plane (2 columns).
         """
         tr = self._trainer
         source = _json_source(source)
@@ -560,12 +572,17 @@ class ExplorerState(HasTraits):
                 sizes = [*net.sizes[:-1], classes]
                 net = MLP(sizes, [*net.activations[:-1], "identity"], seed=net.seed or 0)
                 initial = net.state_dict()
+            elif loss != "cross_entropy" and not self._classes:  # from regression to 2 classes
+                loss = "bce"
+                net = MLP([*net.sizes[:-1], 1], [*net.activations[:-1], "sigmoid"], seed=net.seed or 0)
+                initial = net.state_dict()
         new = Trainer(net, X, Y_raw, loss=loss, X_test=X_test, Y_test=Y_test_raw, start=initial,
                       **tr.settings())
         trace = new.trace()
         self._trainer = new
         self._initial = new.start
         self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
+        self._classes = classes is not None or self._guess_classes(Y_raw, Y_test_raw, loss)
         self._points, self._points_test = points, points_test
         self.data_source = source
         self.message, self.recovery_step = "", None
@@ -670,6 +687,7 @@ class ExplorerState(HasTraits):
         self._trainer = new
         self._initial = new.start
         self._Y_raw, self._Y_test_raw = Y_raw, Y_test_raw
+        self._classes = False
         self._points, self._points_test = points, points_test
         self.data_source = source
         self.message, self.recovery_step = "", None
@@ -681,7 +699,8 @@ class ExplorerState(HasTraits):
         """The whole state (architecture, weights, start, data and its features,
         settings, training history and curve, the stepper's step and sample) as JSON
         text, bit-exact."""
-        extra = {"step": self.step, "sample": self.sample, "data_source": self.data_source}
+        extra = {"step": self.step, "sample": self.sample, "data_source": self.data_source,
+                 "task": "classification" if self._classes else "regression"}
         d = serialize.trainer_to_dict(self._trainer, self._Y_raw, self._Y_test_raw,
                                       self._initial, extra, self._features, self._points,
                                       self._points_test)
@@ -708,6 +727,9 @@ class ExplorerState(HasTraits):
         self._Y_raw, self._Y_test_raw = _targets("Y", parts["Y"]), (
             None if parts["Y_test"] is None else _targets("Y_test", parts["Y_test"]))
         self._initial = trainer.start
+        task = extra.get("task")
+        self._classes = (task == "classification" if task is not None
+                         else self._guess_classes(self._Y_raw, self._Y_test_raw, trainer.loss))
         self._features = _features(parts["features"])
         self._points, self._points_test = (
             (None, None) if self._features is None else (parts["points"], parts["points_test"]))

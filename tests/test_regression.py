@@ -154,13 +154,16 @@ def test_data_panel_switches_to_regression_and_back(moons_explorer):
                              "test_fraction": 0.25}
     for k, v in s.net.state_dict().items():
         assert np.array_equal(v, w[k])
-    # back to a classification set: as today, its labels are classes, the net stays
+    # back to a classification set: a classifier again, one sigmoid unit under BCE,
+    # the hidden layers kept, new weights from the net's seed
     e.data.dataset.value = "moons"
     assert e.data.error.value == "" and e.boundary.error.value == ""
     assert s.data_source["name"] == "moons" and set(np.unique(s.Y)) == {0.0, 1.0}
-    assert s.loss == "mse" and s.net.sizes == (2, 6, 1)
+    assert s.loss == "bce" and s.net.sizes == (2, 6, 1) and s.net.activations[-1].name == "sigmoid"
+    fresh = bpv.MLP([2, 6, 1], ["tanh", "sigmoid"], seed=s.net.seed or 0).state_dict()
     for k, v in s.net.state_dict().items():
-        assert np.array_equal(v, w[k])
+        assert np.array_equal(v, fresh[k])
+    assert e.architecture.loss.value == "bce" and e.architecture.output_act.value == "sigmoid"
     assert "Regression" not in e.data.note.value
     assert isinstance(e.boundary.frame, BoundaryFrame) and "right" in e.boundary.summary.value
     e.data.dataset.value = "blobs"  # three classes: softmax cross-entropy, as today
@@ -393,3 +396,22 @@ def test_the_panel_can_leave_out_the_unit_maps():
     assert len(BoundaryPanel(state)._tile_images) == 1
     with pytest.raises(TypeError, match="unit_maps must be True or False"):
         BoundaryPanel(state, unit_maps="no")
+
+
+def test_the_task_is_recorded_not_guessed_from_the_values():
+    """Regression targets that happen to be all 0 or 1 stay regression: the picture is
+    the predicted value, with no accuracy; saved and loaded, they stay so."""
+    X, _ = bpv.datasets.make("plane", n=40, seed=0)
+    Y = (X[:, :1] > 0) * 1.0
+    e = Explorer(bpv.MLP([2, 3, 1], ["tanh", "sigmoid"], seed=0), X, Y, loss="bce", lr=0.5)
+    s = e.state
+    assert s.class_targets and isinstance(e.boundary.frame, BoundaryFrame)
+    s.set_regression_data(X, Y)
+    assert not s.class_targets and isinstance(e.boundary.frame, ValueFrame)
+    assert "accuracy" not in e.training.counter.value
+    copy = ExplorerState(bpv.MLP([2, 1], ["sigmoid"]), X, Y, loss="bce")
+    copy.load_json(s.to_json())
+    assert not copy.class_targets
+    # and labels said to be classes are classes, whatever the loss
+    s.set_data(X, Y, classes=2)
+    assert s.class_targets and s.loss == "bce" and isinstance(e.boundary.frame, BoundaryFrame)

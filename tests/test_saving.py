@@ -288,7 +288,7 @@ def test_2_the_largest_generator_words_load_and_undo_works(version):
     ("data_source", [1], r"extra\.data_source must be null or an object"),
     ("data_source", {"n": [200]}, r"extra\.data_source\.n must be a string, a whole or finite"),
     ("data_source", {"noise": "1e400"}, r"extra\.data_source\.noise must be .* finite number"),
-    ("password", "x", r"extra must be an object with the keys step, sample and data_source"),
+    ("password", "x", r"extra must be an object with the keys step, sample, data_source and task"),
 ])
 def test_3_extra_is_checked(version, key, value, path):
     d = _saved(version)

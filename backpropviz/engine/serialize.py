@@ -492,15 +492,20 @@ def _net(netd: Any) -> MLP:
 
 
 def _extra(v: Any) -> dict:
-    """The stepper's step and sample and the data's description; checked, as all else."""
+    """The stepper's step and sample, the data's description and its task
+    (classification or regression); checked, as all else."""
     if v is None:
         return {}
     if not isinstance(v, dict):
         raise _fail("extra", "an object", v)
-    unknown = sorted(set(v) - {"step", "sample", "data_source"})
+    unknown = sorted(set(v) - {"step", "sample", "data_source", "task"})
     if unknown:
-        raise _fail("extra", "an object with the keys step, sample and data_source", unknown)
+        raise _fail("extra", "an object with the keys step, sample, data_source and task", unknown)
     out = {}
+    if "task" in v:
+        if v["task"] not in ("classification", "regression"):
+            raise _fail("extra.task", '"classification" or "regression"', v["task"])
+        out["task"] = v["task"]
     for key in ("step", "sample"):
         if key in v:
             out[key] = _int(v[key], f"extra.{key}")

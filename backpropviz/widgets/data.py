@@ -1,9 +1,9 @@
 """Choose the data: the seed's XOR, a generated set (noise, size, seed), a test split.
 
 The regression sets (``plane``, ``multi_gaussian``) switch the state to regression:
-MSE on an Identity output unit. Choosing a classification set afterwards works as it
-always does (its labels are classes; the loss and output layer stay as they are
-unless it has more than 2 classes).
+MSE on an Identity output unit. Choosing a classification set afterwards makes a
+classifier again (one sigmoid unit under BCE, or softmax cross-entropy for more
+than 2 classes; the hidden layers stay).
 """
 
 from __future__ import annotations
