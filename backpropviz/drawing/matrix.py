@@ -22,11 +22,15 @@ NUMPY_DEFAULTS = dict(precision=8, threshold=1000, edgeitems=3, linewidth=75, su
 _NUMBER = re.compile(r"[-+]?(?:nan|inf|\d+\.?\d*(?:e[-+]?\d+)?|\.\d+(?:e[-+]?\d+)?)")
 
 
+#: The rows of a matrix shown by default; the rest are counted.
+SHOWN_ROWS = 12
+
+
 def matrix_html(
     value: Any,
     mark: tuple[int, ...] | None = None,
     hide: bool = False,
-    max_rows: int = 12,
+    max_rows: int = SHOWN_ROWS,
 ) -> str:
     """``value`` printed as NumPy prints it, as HTML.
 

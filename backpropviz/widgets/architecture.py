@@ -105,8 +105,14 @@ class ArchitectureControls(Panel, widgets.VBox):
 
     @shows_errors("Updating the architecture panel")
     def _on_trace(self, change: dict) -> None:
-        if change["old"] is None or change["old"].specs is not change["new"].specs:
+        if another_net(change):
             self._from_state()
+
+
+def another_net(change: dict) -> bool:
+    """Whether a change of ``state.trace`` brings a net of other layers (its steps
+    differ), not just other numbers."""
+    return change["old"] is None or change["old"].specs is not change["new"].specs
 
 
 class LayerButtons(Panel, widgets.HBox):
@@ -183,5 +189,5 @@ class LayerButtons(Panel, widgets.HBox):
 
     @shows_errors("Updating the layer buttons")
     def _on_trace(self, change: dict) -> None:
-        if change["old"] is None or change["old"].specs is not change["new"].specs:
+        if another_net(change):
             self._show()

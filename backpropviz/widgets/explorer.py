@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets as widgets
@@ -36,6 +37,13 @@ def state_for(what: str, net: MLP | None, X: Any, Y: Any, *, state: ExplorerStat
     if not isinstance(state, ExplorerState):
         raise TypeError(f"state must be an ExplorerState, got {describe(state)}")
     return state
+
+
+def draw_only_while_shown(layout: Any, titles: Sequence[str], shown: int | None) -> None:
+    """The landscape costs a batch of forward passes, the graph a picture per change:
+    each of ``layout``'s draws only while its section or tab (of ``titles``) is shown."""
+    layout.landscape.show_while(shown == titles.index("Loss landscape"))
+    layout.graph.show_while(shown == titles.index("Computation graph"))
 
 
 class Explorer(StaticFallback, widgets.VBox):
@@ -86,10 +94,7 @@ class Explorer(StaticFallback, widgets.VBox):
         self.add_class("bpv-explorer")
 
     def _on_section(self, change: dict) -> None:
-        # The landscape costs a batch of forward passes, the graph a picture per
-        # change: each draws only while its section is open.
-        self.landscape.show_while(change["new"] == SECTIONS.index("Loss landscape"))
-        self.graph.show_while(change["new"] == SECTIONS.index("Computation graph"))
+        draw_only_while_shown(self, SECTIONS, change["new"])
 
     def static_html(self) -> str:
         return (self.training.static_html() + self.stepper.static_html()

@@ -13,7 +13,7 @@ from .boundary import BoundaryPanel
 from .data import DataControls
 from .diagram import MapDiagram, NetworkDiagram
 from .drilldown import GradientDrilldown
-from .explorer import state_for
+from .explorer import draw_only_while_shown, state_for
 from .graph import GraphView
 from .landscape import LandscapePanel
 from .saving import SaveLoadPanel
@@ -92,9 +92,7 @@ class Playground(StaticFallback, widgets.VBox):
         self.add_class("bpv-playground")
 
     def _on_tab(self, change: dict) -> None:
-        # the landscape and the graph cost work on every change: each draws only while shown
-        self.landscape.show_while(change["new"] == TABS.index("Loss landscape"))
-        self.graph.show_while(change["new"] == TABS.index("Computation graph"))
+        draw_only_while_shown(self, TABS, change["new"])
 
     def static_html(self) -> str:
         return (self.training.static_html() + self.maps.static_html()

@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from ..drawing import step_formula_latex, step_numbers_html, step_title
+from ..drawing.matrix import SHOWN_ROWS
 from ..drawing.steps import count_line, shapes_line
 from ._base import Panel
 from ._errors import shows_errors
@@ -17,11 +18,6 @@ from .quiz import Question, QuizMode, QuizPanel, stable_entry
 from .state import ExplorerState
 
 __all__ = ["ChainRuleStepper"]
-
-#: The rows of a matrix the step shows (``matrix_html``'s ``max_rows``): the quiz asks
-#: only about an entry the student can see.
-_SHOWN_ROWS = 12
-
 
 class ChainRuleStepper(Panel, QuizPanel, StaticFallback, widgets.VBox):
     """Prev / Next / Reset and a jump list over the trace's steps.
@@ -81,7 +77,7 @@ class ChainRuleStepper(Panel, QuizPanel, StaticFallback, widgets.VBox):
         matrix, one in the selected sample's row when that row is shown."""
         value = np.asarray(self.state.current_step.value)
         if value.ndim == 2:
-            rows = min(value.shape[0], _SHOWN_ROWS)
+            rows = min(value.shape[0], SHOWN_ROWS)  # the quiz asks only about an entry in view
             row = self.state.sample if self.state.sample < rows else None
             return stable_entry(self.state.step, (rows, value.shape[1]), row=row)
         return stable_entry(self.state.step, value.shape)
