@@ -74,6 +74,44 @@ def step_highlight(spec: StepSpec | None, sizes: tuple[int, ...]) -> Highlight:
     return Highlight()
 
 
+@dataclass(frozen=True)
+class EdgeStyle:
+    """How both diagrams draw a weight: width ``thin`` plus up to ``span`` by |w| over
+    the layer's largest finite |w|; a highlighted edge over an amber copy ``halo``
+    px wider; opacity ``on`` for the edges of the current step, ``off`` for the rest."""
+
+    thin: float
+    span: float
+    halo: float
+    on: float
+    off: float
+
+
+NUMBERED_EDGES = EdgeStyle(thin=0.8, span=4.2, halo=5, on=0.9, off=0.25)
+COMPACT_EDGES = EdgeStyle(thin=0.6, span=3.4, halo=4, on=0.85, off=0.2)
+
+
+def weight_scale(W: np.ndarray) -> float:
+    """The largest finite |w| of a layer's weights (1 when there is none, or it is 0)."""
+    finite = np.abs(W[np.isfinite(W)])
+    return float(finite.max()) if finite.size and finite.max() else 1.0
+
+
+def edge_svg(style: EdgeStyle, edge: tuple[int, int, int], w: float, scale: float,
+             ends: tuple[float, float, float, float], lit: bool, halo: bool, tip: str) -> str:
+    """One weight as an SVG line: blue if w >= 0, orange if negative; a non-finite
+    weight drawn 1 px wide."""
+    x1, y1, x2, y2 = ends
+    width = style.thin + style.span * min(abs(w) / scale, 1.0) if np.isfinite(w) else 1.0
+    line = (f'x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"')
+    out = (f'<line {line} stroke="{HIGHLIGHT}" stroke-width="{width + style.halo:.1f}" '
+           f'opacity="0.6"/>') if halo else ""
+    return out + (
+        f'<line class="bpv-edge" data-edge="{",".join(map(str, edge))}" {line} '
+        f'stroke="{POSITIVE if w >= 0 else NEGATIVE}" stroke-width="{width:.2f}" '
+        f'opacity="{style.on if lit else style.off}"><title>{html.escape(tip)}</title></line>')
+
+
 def _fmt(x: float) -> str:
     """Compact and sign-explicit: 0.1890 -> '0.189', -1.07312 -> '−1.073'."""
     if not np.isfinite(x):
@@ -115,30 +153,18 @@ def network_svg(
     for l in range(1, L + 1):
         W = trace[f"W{l}"]
         dW = trace[f"dL/dW{l}"]
-        scale = float(np.max(np.abs(W))) if np.all(np.isfinite(W)) and W.size else 1.0
-        scale = scale or 1.0
+        scale = weight_scale(W)
         for i in range(sizes[l]):
             for j in range(sizes[l - 1]):
                 x1, y1 = pos(l - 1, j)
                 x2, y2 = pos(l, i)
                 wv = float(W[i, j])
                 colour = POSITIVE if wv >= 0 else NEGATIVE
-                thick = 0.8 + 4.2 * min(abs(wv) / scale, 1.0) if np.isfinite(wv) else 1.0
                 on = hl is None or (l, i, j) in hl.edges
-                opacity = "0.9" if on else "0.25"
+                opacity = NUMBERED_EDGES.on if on else NUMBERED_EDGES.off
                 tip = f"layer{l}.weight[{i},{j}] = {wv:.6g}; dL/dw = {float(dW[i, j]):.6g}"
-                halo = hl is not None and on
-                # a highlighted edge is drawn over a wider amber copy of itself
-                if halo:
-                    out.append(
-                        f'<line x1="{x1 + 18:.1f}" y1="{y1:.1f}" x2="{x2 - 18:.1f}" y2="{y2:.1f}" '
-                        f'stroke="{HIGHLIGHT}" stroke-width="{thick + 5:.1f}" opacity="0.6"/>'
-                    )
-                out.append(
-                    f'<line class="bpv-edge" data-edge="{l},{i},{j}" x1="{x1 + 18:.1f}" y1="{y1:.1f}" '
-                    f'x2="{x2 - 18:.1f}" y2="{y2:.1f}" stroke="{colour}" stroke-width="{thick:.2f}" '
-                    f'opacity="{opacity}"><title>{html.escape(tip)}</title></line>'
-                )
+                out.append(edge_svg(NUMBERED_EDGES, (l, i, j), wv, scale, (x1 + 18, y1, x2 - 18, y2),
+                                    on, hl is not None and on, tip))
                 if max(sizes[l], sizes[l - 1]) <= 3:
                     # label a third of the way along, where edges fan apart
                     tx, ty = x1 + 18 + (x2 - x1 - 36) * 0.32, y1 + (y2 - y1) * 0.32 - 4
@@ -264,26 +290,16 @@ def playground_svg(
                    f'fill="#333">layer {l}</text>')
     for l in range(1, L + 1):
         W = trace[f"W{l}"]
-        finite = W[np.isfinite(W)]
-        scale = float(np.max(np.abs(finite))) if finite.size else 1.0
-        scale = scale or 1.0
+        scale = weight_scale(W)
         for i in range(sizes[l]):
             for j in range(sizes[l - 1]):
                 x1, y1 = pos(l - 1, j)
                 x2, y2 = pos(l, i)
                 wv = float(W[i, j])
-                colour = POSITIVE if wv >= 0 else NEGATIVE
-                thick = 0.6 + 3.4 * min(abs(wv) / scale, 1.0) if np.isfinite(wv) else 1.0
                 on = hl is None or (l, i, j) in hl.edges
-                if hl is not None and on:
-                    out.append(f'<line x1="{x1 + tile:.1f}" y1="{y1 + tile / 2:.1f}" x2="{x2:.1f}" '
-                               f'y2="{y2 + tile / 2:.1f}" stroke="{HIGHLIGHT}" stroke-width="{thick + 4:.1f}" '
-                               f'opacity="0.6"/>')
-                out.append(
-                    f'<line class="bpv-edge" data-edge="{l},{i},{j}" x1="{x1 + tile:.1f}" '
-                    f'y1="{y1 + tile / 2:.1f}" x2="{x2:.1f}" y2="{y2 + tile / 2:.1f}" stroke="{colour}" '
-                    f'stroke-width="{thick:.2f}" opacity="{0.85 if on else 0.2}">'
-                    f'<title>layer{l}.weight[{i},{j}] = {wv:.6g}</title></line>')
+                out.append(edge_svg(COMPACT_EDGES, (l, i, j), wv, scale,
+                                    (x1 + tile, y1 + tile / 2, x2, y2 + tile / 2), on,
+                                    hl is not None and on, f"layer{l}.weight[{i},{j}] = {wv:.6g}"))
     for l in range(L + 1):
         for i in range(sizes[l]):
             x, y = pos(l, i)
