@@ -198,3 +198,25 @@ def test_moving_the_step_redraws_the_highlight_not_the_maps(state, monkeypatch):
     assert strips(m.svg.value)[1].tolist() == strips(before)[1].tolist()
     state.set_parameter("layer1.weight", (0, 0), 1.5)
     assert drawn == [1]
+
+
+
+def test_both_diagrams_scale_edges_by_the_largest_finite_weight():
+    from backpropviz.drawing.diagram import network_svg, playground_svg, weight_scale
+
+    assert weight_scale(np.array([[0.5, -2.0], [np.inf, np.nan]])) == 2.0
+    assert weight_scale(np.array([[np.nan]])) == weight_scale(np.zeros((2, 2))) == 1.0
+    # a run driven into inf and NaN: both diagrams still draw every edge, and agree
+    X, Y = bpv.datasets.xor()
+    state = ExplorerState(bpv.MLP([2, 3, 1], "identity", seed=0), X, Y, lr=1e3)
+    while np.all(np.isfinite(state.trace["W1"])):
+        state.train(1)
+    trace = state.trace
+    for svg, (thin, span) in ((network_svg(trace), (0.8, 4.2)),
+                              (playground_svg(trace, [""] * 3), (0.6, 3.4))):
+        for l in (1, 2):
+            W, scale = trace[f"W{l}"], weight_scale(trace[f"W{l}"])
+            for (i, j), w in np.ndenumerate(W):
+                width = float(re.search(rf'data-edge="{l},{i},{j}"[^>]*stroke-width="([0-9.]+)"', svg)[1])
+                want = thin + span * min(abs(w) / scale, 1.0) if np.isfinite(w) else 1.0
+                assert width == pytest.approx(want, abs=0.006)
