@@ -92,22 +92,40 @@ def _json_source(source: Any) -> dict | None:
     return out
 
 
-def _features(value: Any) -> tuple[str, ...] | None:
-    """Checked feature names; None (and the plane's own x1, x2) mean the inputs as given."""
+def _features(value: Any, columns: int) -> tuple[str, ...] | None:
+    """Checked feature names for data of ``columns`` columns; None (and the plane's
+    own x1, x2) mean the inputs as given."""
     if value is None:
         return None
     features = check_features(value)
+    if columns != 2:
+        raise ValueError(f"features need points of a plane (X with 2 columns, x1 and x2), "
+                         f"got X with {columns} columns")
     return None if features == PLANE else features
 
 
-def _points(name: str, X: Any, features: tuple[str, ...] | None) -> np.ndarray | None:
-    """With features, the points of the plane ``X`` stands for: a read-only (n, 2) copy."""
+def _plane_data(name: str, X: Any, features: tuple[str, ...] | None) -> tuple:
+    """(points, inputs): with features, a read-only (n, 2) copy of the points ``X``
+    stands for and the net's inputs, their features; without, (None, X as given)."""
     if X is None or features is None:
-        return X
+        return None, X
     pts = np.array(matrix(name, X, 2, f" (x1 and x2: the features {', '.join(features)} "
                                       "are computed from them)"), dtype=np.float64)
     pts.flags.writeable = False
-    return pts
+    return pts, _feature_columns(name, pts, features)
+
+
+def _feature_columns(name: str, points: np.ndarray, features: tuple[str, ...]) -> np.ndarray:
+    """The features of ``points``, or an error naming the row and the feature that overflows."""
+    with np.errstate(all="ignore"):
+        columns = feature_matrix(points, features)
+    bad = np.argwhere(~np.isfinite(columns))
+    if bad.size:
+        r, k = bad[0]
+        raise ValueError(f"{name} row {r} = ({points[r, 0]:g}, {points[r, 1]:g}) gives the feature "
+                         f"{features[k]} = {columns[r, k]}, not a finite number: the points must "
+                         "be small enough for every feature to be finite")
+    return columns
 
 
 def _lr(value: Any) -> float:
@@ -166,13 +184,14 @@ class ExplorerState(HasTraits):
         super().__init__()
         Y_raw = _targets("Y", Y)
         Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
-        features = _features(features)
+        given = float_array("X", X)
+        features = _features(features, given.shape[1] if given.ndim == 2 else 2)
         if features is not None and net.sizes[0] != len(features):
             raise ValueError(f"net must have one input per feature ({len(features)}: "
                              f"{', '.join(features)}), got a {net.arch} net")
         self._features = features
-        self._points, self._points_test = _points("X", X, features), _points("X_test", X_test, features)
-        X, X_test = self._inputs(self._points), self._inputs(self._points_test)
+        self._points, X = _plane_data("X", X, features)
+        self._points_test, X_test = _plane_data("X_test", X_test, features)
         trainer = Trainer(net, X, Y_raw, loss=loss, lr=_lr(lr), batch_size=batch_size, seed=seed,
                           X_test=X_test, Y_test=Y_test_raw, optimizer=optimizer,
                           momentum=momentum, betas=betas, eps=eps, l1=l1, l2=l2)
@@ -234,11 +253,6 @@ class ExplorerState(HasTraits):
         """The test rows as points (see ``points``)."""
         return self.X_test if self._features is None else self._points_test
 
-    def _inputs(self, points: np.ndarray | None) -> np.ndarray | None:
-        """The net's inputs for ``points`` under the current features."""
-        if points is None or self._features is None:
-            return points
-        return feature_matrix(points, self._features)
 
     @property
     def class_targets(self) -> bool:
@@ -248,6 +262,16 @@ class ExplorerState(HasTraits):
         regression whatever its values; labels under cross-entropy or ``classes=``
         are classes; otherwise targets that are all 0 or 1 are classes, as the
         seed's) and saved with the state."""
+        return self._classes
+
+    def _classes_after(self, old: str, new: str) -> bool:
+        """The recorded task when the loss goes from ``old`` to ``new``: labels under
+        cross-entropy are classes; leaving cross-entropy, the targets say; otherwise
+        the task stays as recorded."""
+        if new == "cross_entropy":
+            return True
+        if old == "cross_entropy":
+            return self._guess_classes(self._Y_raw, self._Y_test_raw, new)
         return self._classes
 
     def _guess_classes(self, Y: np.ndarray, Y_test: np.ndarray | None, loss: str) -> bool:
@@ -517,8 +541,7 @@ class ExplorerState(HasTraits):
                 settings = {**tr.settings(), "lr": lr, "batch_size": batch, **optim, **penalty}
                 self._trainer = Trainer(tr.net, tr.X, self._Y_raw, loss=loss, X_test=tr.X_test,
                                         Y_test=self._Y_test_raw, start=self._initial, **settings)
-                if loss == "cross_entropy" or tr.loss == "cross_entropy":  # labels, or no longer
-                    self._classes = self._guess_classes(self._Y_raw, self._Y_test_raw, loss)
+                self._classes = self._classes_after(tr.loss, loss)
             else:
                 tr.set_lr(lr)
                 if "batch_size" in changes:
@@ -550,8 +573,8 @@ class ExplorerState(HasTraits):
         """
         tr = self._trainer
         source = _json_source(source)
-        points, points_test = _points("X", X, self._features), _points("X_test", X_test, self._features)
-        X, X_test = self._inputs(points), self._inputs(points_test)
+        points, X = _plane_data("X", X, self._features)
+        points_test, X_test = _plane_data("X_test", X_test, self._features)
         Y_raw = _targets("Y", Y)
         Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
         net, loss, initial = tr.net, tr.loss, self._initial
@@ -599,16 +622,13 @@ class ExplorerState(HasTraits):
         (as TensorFlow Playground does). Needs data with 2 columns (a plane).
         One change, one recompute; bad names change nothing.
         """
-        features = _features(features)
+        points, points_test = self.points, self.points_test
+        features = _features(features, points.shape[1])
         if features == self._features:
             return
-        points, points_test = self.points, self.points_test
-        if points.shape[1] != 2:
-            raise ValueError(f"features need points of a plane (X with 2 columns, x1 and x2), "
-                             f"got X with {points.shape[1]} columns")
-        X = points if features is None else feature_matrix(points, features)
+        X = points if features is None else _feature_columns("X", points, features)
         X_test = None if points_test is None else (
-            points_test if features is None else feature_matrix(points_test, features))
+            points_test if features is None else _feature_columns("X_test", points_test, features))
         tr = self._trainer
         old = tr.net
         net = MLP([X.shape[1], *old.sizes[1:]], list(old.activations), seed=old.seed or 0)
@@ -651,6 +671,7 @@ class ExplorerState(HasTraits):
         new = Trainer(net, tr.X, self._Y_raw, loss=loss, X_test=tr.X_test, Y_test=self._Y_test_raw,
                       **tr.settings())
         trace = new.trace()
+        self._classes = self._classes_after(tr.loss, loss)
         self._trainer = new
         self._initial = new.start
         self.message, self.recovery_step = "", None
@@ -671,8 +692,8 @@ class ExplorerState(HasTraits):
         """
         tr = self._trainer
         source = _json_source(source)
-        points, points_test = _points("X", X, self._features), _points("X_test", X_test, self._features)
-        X, X_test = self._inputs(points), self._inputs(points_test)
+        points, X = _plane_data("X", X, self._features)
+        points_test, X_test = _plane_data("X_test", X_test, self._features)
         Y_raw = _targets("Y", Y)
         Y_test_raw = None if Y_test is None else _targets("Y_test", Y_test)
         outputs = Y_raw.shape[1] if Y_raw.ndim == 2 else 1
@@ -730,7 +751,7 @@ class ExplorerState(HasTraits):
         task = extra.get("task")
         self._classes = (task == "classification" if task is not None
                          else self._guess_classes(self._Y_raw, self._Y_test_raw, trainer.loss))
-        self._features = _features(parts["features"])
+        self._features = _features(parts["features"], 2)
         self._points, self._points_test = (
             (None, None) if self._features is None else (parts["points"], parts["points_test"]))
         for pts in (self._points, self._points_test):

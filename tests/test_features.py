@@ -306,3 +306,41 @@ def test_a_file_whose_features_do_not_match_its_data_is_refused_and_changes_noth
     with pytest.raises(BadState, match=pattern):
         state.load_json(text)
     assert fingerprint(state) == before
+
+
+# ---------------------------------------------------------------- found in review
+
+def test_a_feature_that_overflows_is_named_and_changes_nothing():
+    state = noisy_xor_state(features=("x1", "x1^2"))
+    before = fingerprint(state)
+    X, Y = bpv.datasets.make("circle", n=10, seed=0)
+    with pytest.raises(ValueError, match=r"X row 3 = \(1e\+200, .*\) gives the feature x1\^2 = inf"):
+        state.set_data(np.where(np.arange(10)[:, None] == 3, 1e200, X), Y)
+    assert fingerprint(state) == before
+    plain = noisy_xor_state(features=None)
+    plain.set_data(np.where(np.arange(10)[:, None] == 3, 1e200, X), Y)  # fine as x1, x2
+    before = fingerprint(plain)
+    with pytest.raises(ValueError, match="gives the feature x2\\^2 = inf"):
+        plain.set_features(["x2^2"])
+    assert fingerprint(plain) == before
+
+
+def test_the_planes_own_coordinates_are_refused_too_for_data_that_is_not_a_plane():
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    state = ExplorerState(bpv.MLP([3, 1], ["sigmoid"], seed=0), X, (X[:, :1] > 0) * 1.0, loss="bce")
+    for names in (["x1", "x2"], ["x1"]):
+        with pytest.raises(ValueError, match="features need points of a plane .* got X with 3 columns"):
+            state.set_features(names)
+        with pytest.raises(ValueError, match="features need points of a plane"):
+            ExplorerState(bpv.MLP([3, 1], ["sigmoid"]), X, X[:, :1], features=names)
+
+
+def test_a_playground_made_with_features_reads_them_and_its_menu_names_the_points():
+    X, Y = bpv.datasets.make("xor_quadrants", n=20, seed=0)
+    pg = bpv.Playground(bpv.MLP([3, 2, 1], ["tanh", "sigmoid"], seed=0), X, Y, loss="bce",
+                        features=["x1", "x2", "x1*x2"])
+    assert pg.state.features == ("x1", "x2", "x1*x2") and pg.data.features.chosen == pg.state.features
+    label = pg.diagram.sample.options[2][0]
+    assert label == f"row 2: x = ({X[2, 0]:g}, {X[2, 1]:g}), y = {Y[2, 0]:g}"
+    with pytest.raises(TypeError, match="features applies to a new state"):
+        bpv.Playground(state=pg.state, features=["x1"])

@@ -415,3 +415,54 @@ def test_the_task_is_recorded_not_guessed_from_the_values():
     # and labels said to be classes are classes, whatever the loss
     s.set_data(X, Y, classes=2)
     assert s.class_targets and s.loss == "bce" and isinstance(e.boundary.frame, BoundaryFrame)
+
+
+def test_cross_entropy_from_the_architecture_makes_labels_classes_and_leaving_it_asks_the_targets():
+    X, _ = bpv.datasets.make("plane", n=30, seed=0)
+    Y = (X[:, :1] > 0) * 1.0
+    e = Explorer(bpv.MLP([2, 3, 1], ["tanh", "identity"], seed=0), X, Y, lr=0.5)
+    s = e.state
+    s.set_regression_data(X, Y)
+    assert not s.class_targets
+    s.set_architecture([3], ["tanh", "identity"], loss="cross_entropy")
+    assert s.class_targets and isinstance(e.boundary.frame, BoundaryFrame)
+    s.set_architecture([3], ["tanh", "identity"], loss="mse")
+    assert s.class_targets  # 0/1 targets, given without saying: classes, as the seed's
+
+
+@pytest.mark.parametrize("task,loss,targets,pattern", [
+    ("classification", "mse", "real", r'extra\.task must be "regression" for targets that are not all 0 or 1'),
+    ("regression", "cross_entropy", "labels", r'extra\.task must be "classification" under cross-entropy'),
+])
+def test_a_saved_task_that_contradicts_the_loss_and_targets_is_refused(task, loss, targets, pattern):
+    import json
+
+    X, Yr = bpv.datasets.make("plane", n=30, seed=0)
+    Y = Yr if targets == "real" else (X[:, :1] > 0) * 1.0
+    outputs = 2 if loss == "cross_entropy" else 1
+    s = ExplorerState(bpv.MLP([2, 3, outputs], ["tanh", "identity"], seed=0), X, Y, loss=loss)
+    d = json.loads(s.to_json())
+    d["extra"]["task"] = task
+    other = ExplorerState(bpv.MLP([2, 1], ["sigmoid"], seed=0), X, (X[:, :1] > 0) * 1.0, loss="bce")
+    before = other.to_json()
+    with pytest.raises(ValueError, match=pattern):
+        other.load_json(json.dumps(d))
+    assert other.to_json() == before
+
+
+def test_a_boundary_that_fails_to_draw_hides_its_picture(monkeypatch):
+    X, Y = bpv.datasets.make("moons", n=30, seed=0)
+    e = Explorer(bpv.MLP([2, 3, 1], ["tanh", "sigmoid"], seed=0), X, Y, loss="bce", lr=0.5)
+    assert e.boundary.frame is not None and "right" in e.boundary.summary.value
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the plot broke")
+
+    monkeypatch.setattr(e.boundary.plot, "update", broken)
+    e.state.train(1)
+    assert "the plot broke" in e.boundary.error.value
+    assert e.boundary.frame is None and e.boundary.image.layout.display == "none"
+    assert "right" not in e.boundary.summary.value
+    monkeypatch.undo()
+    e.state.train(1)  # and it recovers
+    assert e.boundary.error.value == "" and e.boundary.image.layout.display == ""

@@ -718,6 +718,17 @@ def _data(read: _Reader, data: Any, inputs: int) -> tuple:
     return X, Y, X_test, Y_test
 
 
+def _check_task(task: str | None, loss: str, Y: np.ndarray, Y_test: np.ndarray | None) -> None:
+    """A recorded task must fit the loss and targets: classes under cross-entropy, and
+    classes without it only for targets that are all 0 or 1."""
+    if task == "regression" and loss == "cross_entropy":
+        raise _fail("extra.task", '"classification" under cross-entropy', task)
+    if task == "classification" and loss != "cross_entropy":
+        binary = all(t is None or bool(np.all((t == 0) | (t == 1))) for t in (Y, Y_test))
+        if not binary:
+            raise _fail("extra.task", '"regression" for targets that are not all 0 or 1', task)
+
+
 def _plane(read: _Reader, data: dict, X: np.ndarray, X_test: np.ndarray | None) -> tuple:
     """(features, points, points_test): the features and the points X is made from,
     checked (X must be exactly the features of the points), or three Nones."""
@@ -814,6 +825,7 @@ def build_trainer(parts: dict) -> Trainer:
                           **parts["optimizer"])
     except (ValueError, TypeError) as exc:
         raise BadState(f"saved state: the data does not fit the net and loss: {exc}") from None
+    _check_task(parts["extra"].get("task"), parts["loss"], parts["Y"], parts["Y_test"])
     try:
         trainer.resume(parts["parameters"], parts["steps"], parts["epochs_done"], parts["cursor"],
                        parts["order"], parts["rng"], parts["history"], parts["curve"],

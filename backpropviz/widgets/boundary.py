@@ -97,7 +97,13 @@ class BoundaryPanel(Panel, StaticFallback, widgets.VBox):
 
     @shows_errors("Drawing the decision boundary")
     def _on_trace(self, change: dict) -> None:
-        self._draw()
+        try:
+            self._draw()
+        except Exception:  # the error is shown in its place: never a stale picture
+            self.frame = None
+            self.summary.value = ""
+            self._show_picture(False)
+            raise
 
     @shows_errors("Changing the view")
     def _on_view(self, change: dict) -> None:

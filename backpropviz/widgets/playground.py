@@ -60,6 +60,9 @@ class Playground(StaticFallback, widgets.VBox):
                  loss: str = "mse", lr: float = 0.75, *, X_test: Any = None, Y_test: Any = None,
                  batch_size: int | None = None, features: Any = None,
                  state: ExplorerState | None = None, quiz: bool = False) -> None:
+        if state is not None and features is not None:
+            raise TypeError("features applies to a new state; for state=, call "
+                            "state.set_features(features)")
         self.state = state = state_for("Playground", net, X, Y, loss=loss, lr=lr, X_test=X_test,
                                        Y_test=Y_test, batch_size=batch_size, features=features,
                                        state=state)
