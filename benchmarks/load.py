@@ -74,7 +74,7 @@ def largest_dict(max_text: int = serialize.MAX_TEXT, rows: int = limits.MAX_ROWS
                           X_test=X_test, Y_test=Y_test)
     trainer.run(2)
     d = serialize.trainer_to_dict(trainer, Y, Y_test, trainer.start,
-                                  {"step": 0, "sample": 0, "data_source": None})
+                                  {"step": 0, "sample": 0, "data_source": None, "task": "classification"})
     tr = d["training"]
     snap = trainer.history[-1]
     stack = {k: v + 1e-3 * rng.standard_normal((undo, *v.shape)) for k, v in snap.params.items()}

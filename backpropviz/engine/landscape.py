@@ -36,11 +36,21 @@ class LossSlice:
 
 def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple[str, Any],
                span: float = 1.0, resolution: int = 41, l1: float = 0.0,
-               l2: float = 0.0) -> LossSlice:
+               l2: float = 0.0, around: tuple[float, float] | None = None) -> LossSlice:
     """The loss with parameter entries ``a`` and ``b`` (e.g. ``("layer1.weight", (0, 1))``)
     moved by up to ``span`` either side of their current values; with ``l1``, ``l2``
-    the loss includes the penalty ``l1·Σ|W| + l2·ΣW²`` (and so does the gradient)."""
+    the loss includes the penalty ``l1·Σ|W| + l2·ΣW²`` (and so does the gradient).
+
+    ``around=(a0, b0)`` centres the window on those values instead (the slice still
+    goes through the current weights: every other parameter keeps its value, and
+    ``centre`` is where the net is now), so a picture can stay put while a weight
+    moves across it."""
     span = positive_finite("span", span)
+    if around is not None:
+        if (not isinstance(around, (tuple, list)) or len(around) != 2
+                or not all(isinstance(v, (int, float, np.floating, np.integer)) and np.isfinite(v)
+                           for v in around)):
+            raise ValueError(f"around must be a pair of finite numbers (a, b), got {around!r}")
     resolution = check_count("resolution", as_int("resolution", resolution, minimum=3),
                              MAX_LANDSCAPE, "points per side")
     loss_name = get_loss(loss).name
@@ -51,8 +61,9 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
         raise ValueError(f"a and b must be two different parameter entries, got {a[0]}{list(ia)} twice")
     state = net.state_dict()
     ca, cb = float(state[a[0]][ia]), float(state[b[0]][ib])
-    av = ca + np.linspace(-span, span, resolution)
-    bv = cb + np.linspace(-span, span, resolution)
+    wa, wb = (ca, cb) if around is None else (float(around[0]), float(around[1]))
+    av = wa + np.linspace(-span, span, resolution)
+    bv = wb + np.linspace(-span, span, resolution)
     A, B = np.meshgrid(av, bv)  # (res, res), rows are b
     G = A.size
     loss_fn = get_loss(loss_name)

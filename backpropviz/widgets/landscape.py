@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 
-from ..drawing.landscape import landscape_png, landscape_problem
+from ..drawing.landscape import LandscapePlot, landscape_problem
 from ..engine.landscape import LossSlice, loss_slice
 from ._base import Panel
 from ._errors import shows_errors
@@ -22,8 +23,18 @@ class LandscapePanel(Panel, widgets.VBox):
     an arrow (downhill), and the path training took across the slice so far.
 
     Redrawn on every change while ``active`` (an Explorer turns it on while its
-    section is open); each redraw evaluates ``resolution``² nets in one batch.
+    section is open). The window stays put while the current point moves inside
+    it, so dragging one of the two weights moves the dot across a still picture;
+    it is centred again on the current weights when the point comes within a
+    quarter span of its edge, or another pair or span is chosen. The loss over
+    the window (``resolution``² nets, evaluated in one batch) is computed again
+    only when something it depends on changed: every parameter but the two, the
+    data, the loss and the penalties.
     """
+
+    #: The window is centred again when the point is farther than this share of
+    #: the span from the window's centre.
+    RECENTRE = 0.75
 
     def __init__(self, state: ExplorerState, resolution: int = 31, span: float = 1.0,
                  active: bool = True) -> None:
@@ -34,6 +45,9 @@ class LandscapePanel(Panel, widgets.VBox):
         self.span = widgets.BoundedFloatText(value=span, min=0.01, max=20.0, step=0.1,
                                              description="± span", layout=widgets.Layout(width="12em"))
         self.image = widgets.Image(format="png")
+        self.plot = LandscapePlot()
+        self._window: tuple | None = None  # (a, b, span, (a0, b0)) the picture is drawn over
+        self._inputs: tuple | None = None  # what the loss over the window was computed from
         self.note = widgets.HTML()
         self.slice: LossSlice | None = None
         self._active = active
@@ -55,6 +69,7 @@ class LandscapePanel(Panel, widgets.VBox):
     def active(self, value: bool) -> None:
         self._active = bool(value)
         if self._active:
+            self._window = None  # opened again: centred on the weights as they are now
             self._draw()
 
     @shows_errors("Drawing the loss landscape")
@@ -97,10 +112,31 @@ class LandscapePanel(Panel, widgets.VBox):
         if self.a.value == self.b.value:
             raise ValueError("choose two different parameters for the two axes")
         state = self.state
-        self.slice = loss_slice(state.net, state.X, state.trainer.Y, state.loss,
-                                self._entries[self.a.value], self._entries[self.b.value],
-                                span=self.span.value, resolution=self.resolution,
-                                l1=state.l1, l2=state.l2)
+        a, b, span = self._entries[self.a.value], self._entries[self.b.value], self.span.value
+        now = state.net.state_dict()
+        ca, cb = float(now[a[0]][a[1]]), float(now[b[0]][b[1]])
+        window = self._window
+        finite = bool(np.isfinite([ca, cb]).all())
+        if not finite:
+            window = None  # nothing to centre on: loss_slice says why in words
+        elif (window is None or window[:3] != (a, b, span)
+                or max(abs(ca - window[3][0]), abs(cb - window[3][1])) > self.RECENTRE * span):
+            window = (a, b, span, (ca, cb))
+        inputs = self._loss_inputs(now, a, b, window)
+        if self.slice is not None and window is not None and inputs == self._inputs:
+            # Only the two weights moved, inside the window: the same loss, a new point.
+            grads = state.trace.gradients()
+            self.slice = dataclasses.replace(
+                self.slice, centre=(ca, cb),
+                gradient=(float(grads[a[0]][a[1]]), float(grads[b[0]][b[1]])))
+        else:
+            self._inputs = None
+            self.slice = loss_slice(state.net, state.X, state.trainer.Y, state.loss, a, b,
+                                    span=span, resolution=self.resolution,
+                                    l1=state.l1, l2=state.l2,
+                                    around=None if window is None else window[3])
+            self._inputs = inputs
+        self._window = window
         drawable = landscape_problem(self.slice)
         if drawable:
             self.note.value = f'<div class="bpv-error" role="status">{html.escape(drawable)}</div>'
@@ -108,7 +144,23 @@ class LandscapePanel(Panel, widgets.VBox):
             return
         self.note.value = ""
         self.image.layout.display = ""
-        self.image.value = landscape_png(self.slice, self.trajectory())
+        self.image.value = self.plot.update(self.slice, self.trajectory())
+
+    def _loss_inputs(self, params: dict, a: tuple, b: tuple, window: tuple) -> tuple:
+        """Everything the loss over the window depends on, as comparable values:
+        every parameter but the two (their entries blanked), the data, the loss,
+        the penalties and the window."""
+        blanked = []
+        for name, value in params.items():
+            value = np.array(value, dtype=np.float64)
+            for axis_name, index in (a, b):
+                if axis_name == name:
+                    value[index] = 0.0
+            blanked.append((name, value.shape, value.tobytes()))
+        state = self.state
+        X, Y = np.asarray(state.X), np.asarray(state.trainer.Y)
+        return (tuple(blanked), X.shape, X.dtype.str, X.tobytes(), Y.shape, Y.dtype.str, Y.tobytes(),
+                state.loss, state.l1, state.l2, window, self.resolution)
 
     def __repr__(self) -> str:
         return f"LandscapePanel: {self.a.value} across, {self.b.value} up"

@@ -23,6 +23,10 @@ ROW = 30
 #: How many of a slider's echoes (see `page_value`) the kernel remembers: enough
 #: for a cell that moves one weight this often before the page's replies arrive.
 ECHOES = 256
+#: A net with more parameter entries than this shows its sliders one layer at a
+#: time (a choice of layer above them): a page that lays out 100 sliders on every
+#: change is slow, measured in benchmarks/browser.py.
+MAX_SHOWN = 48
 
 
 def entry_label(name: str, index: tuple[int, ...]) -> str:
@@ -64,6 +68,11 @@ def page_value(value: float, lo: float, hi: float, step: float = 0.0) -> float:
     return (percent * (hi - lo)) / 100 + lo
 
 
+def _layer(name: str) -> int:
+    """The layer number of a parameter's name: 2 for ``layer2.bias``."""
+    return int(name.split(".")[0].removeprefix("layer"))
+
+
 class _WeightSlider(widgets.FloatSlider):
     """A FloatSlider for a weight, whose page read-backs (see `page_value`) the
     kernel can always tell from a move.
@@ -91,6 +100,12 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
     Showing a slider never changes its weight: the page reads each value it is
     given back through its own arithmetic and sends the result (see `page_value`);
     the kernel knows those echoes, and one that arrives changes nothing.
+
+    A net with more than ``MAX_SHOWN`` entries shows one layer's sliders at a time:
+    ``section`` (buttons "layer 1 (24)", "layer 2 (72)", ...) picks the layer, and
+    its sliders appear with the current weights. Every slider exists and follows
+    its weight all along, shown or not: ``slider(name, index)`` and ``sliders``
+    hold them all, and setting one moves its weight either way.
     """
 
     def __init__(self, state: ExplorerState, step: float | None = None) -> None:
@@ -114,12 +129,16 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
         self.legend = widgets.HTML(
             '<small>Beside each slider: its gradient dL/dw, and an arrow pointing '
             '<b>downhill</b> (◀ decrease or ▶ increase the parameter to lower the loss).</small>')
+        self.section = widgets.ToggleButtons(description="sliders of", style={"button_width": "auto"},
+                                             layout=widgets.Layout(display="none"))
         self._entries: list = []
         self._cells: list[str] = []
+        self._on_page: list = []  # the entries whose sliders are on the page
         super().__init__([panel_style(), widgets.HBox([self.reset_button, self.loss_label]), self.legend,
-                          self.rows, self.error])
+                          self.section, self.rows, self.error])
         self.add_class("bpv-sliders")
         self.reset_button.on_click(self._on_reset)
+        self.section.observe(self._on_section, "value")
         state.observe(self._on_trace, "trace")
         self._build()
         self._refresh()
@@ -149,9 +168,25 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
             self._echoes[(name, index)] = collections.deque(maxlen=ECHOES)
             self._expect_echo(slider, value)
             rows.append(slider)
-        self.slider_column.children = rows
+        layers = sorted({_layer(name) for name, _ in self._entries})
+        sectioned = len(self._entries) > MAX_SHOWN
+        with self.syncing():
+            keep = self.section.value if self.section.value in layers else layers[0]
+            self.section.options = [(f"layer {l} ({sum(_layer(n) == l for n, _ in self._entries)})", l)
+                                    for l in layers]
+            self.section.value = keep
+            self.section.layout.display = "" if sectioned else "none"
+        self._show()
         for slider in old:  # closed, so the page can send nothing more for them
             slider.close()
+
+    def _show(self) -> None:
+        """Put the chosen layer's sliders (every slider, for a small net) on the page."""
+        if len(self._entries) > MAX_SHOWN:
+            self._on_page = [e for e in self._entries if _layer(e[0]) == self.section.value]
+        else:
+            self._on_page = list(self._entries)
+        self.slider_column.children = [self.sliders[e] for e in self._on_page]
 
     def gradient(self, name: str, index: tuple[int, ...]) -> str:
         """The HTML shown beside one slider: its gradient and the downhill arrow."""
@@ -183,6 +218,13 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
             raise
         finally:
             self._active = None
+
+    @shows_errors("Showing the sliders")
+    def _on_section(self, change: dict) -> None:
+        if self.is_syncing:
+            return
+        self._show()
+        self._refresh()
 
     @shows_errors("Going back to the start")
     def _on_reset(self, _button: Any = None) -> None:
@@ -222,8 +264,9 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
                     self._expect_echo(slider, value)
         # One cell per slider, kept as built (what `gradient` returns), joined into one column.
         self._cells = [gradient_html(float(grads[n][i]), float(params[n][i])) for n, i in self._entries]
+        shown = set(self._on_page)
         cells = "".join(f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">{c}</div>'
-                        for c in self._cells)
+                        for e, c in zip(self._entries, self._cells) if e in shown)
         self.gradient_column.value = f'<div style="padding-top:1px">{cells}</div>'
         self.loss_label.value = (
             f'<span style="font-family:monospace">loss = {html.escape(f"{trace.loss:.6g}")}</span>')
