@@ -308,3 +308,17 @@ def test_landscape_slice_matches_single_evaluations():
         assert s.loss[i, j] == pytest.approx(probe.trace(X, Y, loss="bce").loss, rel=1e-12)
     with pytest.raises(ValueError, match="two different parameter entries"):
         loss_slice(net, X, Y, "bce", ("layer2.bias", (0,)), ("layer2.bias", (0,)))
+
+
+def test_the_grid_in_blocks_is_the_net_on_every_point():
+    # 40,000 points through 8 x 8 layers go in blocks of 4,096 rows (one thread each)
+    from backpropviz.engine.grid import GridEvaluator
+
+    net = bpv.MLP([2, 8, 8, 3], ["tanh", "relu", "identity"], seed=4)
+    grid = GridEvaluator((-2, 2), (-1, 3), resolution=200)
+    out = grid.evaluate(net)
+    assert out.shape == (40_000, 3)
+    np.testing.assert_allclose(out, net.forward(grid.points), rtol=1e-12, atol=1e-15)
+    for l, H in enumerate(grid.H[1:], 1):  # every layer, every block, the last one too
+        np.testing.assert_allclose(H[-7:], net.trace(grid.points[-7:], np.zeros((7, 3)))[f"H{l}"],
+                                   rtol=1e-12, atol=1e-15)

@@ -16,6 +16,11 @@ from .mlp import MLP
 from .ops import LINEAR
 
 
+#: Rows x inputs x outputs of the largest matrix product OpenBLAS runs on one thread
+#: (its GEMM_MULTITHREAD_THRESHOLD of 4 x 65536).
+ONE_THREAD_PRODUCT = 4 * 65536
+
+
 class GridEvaluator:
     """The net's output (and every hidden unit) over a ``resolution`` x ``resolution``
     grid spanning ``xlim`` x ``ylim`` of the (x1, x2) plane.
@@ -58,11 +63,23 @@ class GridEvaluator:
             self._sizes, self._features = sizes, features
 
     def evaluate(self, net: MLP, features: tuple[str, ...] | None = None) -> np.ndarray:
-        """The output over the grid, (resolution**2, outputs); buffers are reused."""
+        """The output over the grid, (resolution**2, outputs); buffers are reused.
+
+        The rows go through in blocks small enough that each product runs on one
+        thread: OpenBLAS splits a larger one over the cores, and on a machine as
+        busy as a classroom server its waiting threads made a grid of 10,000
+        points 5x slower (benchmarks/boundary.py).
+        """
         self._buffers(net.sizes, features)
+        layers = net.layers()
+        widest = max(W.shape[0] * W.shape[1] for W, _, _ in layers)
+        block = max(64, ONE_THREAD_PRODUCT // widest)
         with np.errstate(over="ignore", invalid="ignore"):
-            for l, (W, B, f) in enumerate(net.layers(), 1):
-                f.forward_into(LINEAR.forward(self.H[l - 1], W, B, out=self.Z[l - 1]), self.H[l])
+            for start in range(0, len(self.points), block):
+                rows = slice(start, start + block)
+                for l, (W, B, f) in enumerate(layers, 1):
+                    f.forward_into(LINEAR.forward(self.H[l - 1][rows], W, B, out=self.Z[l - 1][rows]),
+                                   self.H[l][rows])
         return self.H[-1]
 
     def image(self, values: np.ndarray) -> np.ndarray:
