@@ -322,3 +322,23 @@ def test_the_grid_in_blocks_is_the_net_on_every_point():
     for l, H in enumerate(grid.H[1:], 1):  # every layer, every block, the last one too
         np.testing.assert_allclose(H[-7:], net.trace(grid.points[-7:], np.zeros((7, 3)))[f"H{l}"],
                                    rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("a,b", [
+    (("layer1.weight", (0, 0)), ("layer1.weight", (2, 1))),   # two units of the first layer
+    (("layer1.weight", (1, 0)), ("layer1.bias", (1,))),       # one unit, weight and bias
+    (("layer2.weight", (0, 2)), ("layer2.bias", (1,))),       # shared up to a middle layer
+    (("layer1.bias", (2,)), ("layer3.weight", (0, 1))),       # varied in two layers
+    (("layer3.weight", (0, 0)), ("layer3.bias", (0,))),       # only the output layer
+])
+def test_every_point_of_a_slice_is_that_net_evaluated_alone(a, b):
+    X, Y = bpv.datasets.moons(40, seed=3)
+    net = bpv.MLP([2, 3, 2, 1], ["tanh", "relu", "sigmoid"], seed=5)
+    s = loss_slice(net, X, Y, "bce", a, b, span=0.7, resolution=5, l2=0.01)
+    for i, j in [(0, 0), (4, 1), (2, 2), (1, 4)]:
+        sd = net.state_dict()
+        sd[a[0]][a[1]] = s.a_values[j]
+        sd[b[0]][b[1]] = s.b_values[i]
+        probe = net.copy()
+        probe.load_state_dict(sd)
+        assert s.loss[i, j] == pytest.approx(probe.trace(X, Y, loss="bce", l2=0.01).loss, rel=1e-12)

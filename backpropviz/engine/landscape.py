@@ -67,23 +67,57 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
     A, B = np.meshgrid(av, bv)  # (res, res), rows are b
     G = A.size
     loss_fn = get_loss(loss_name)
+    # The nets of the grid share everything up to the first layer that varies, and
+    # there they differ only in the one or two units whose weight or bias varies:
+    # H is one (rows, units) array while the nets agree, with ``varied`` = (those
+    # units, their outputs in every net (G, rows, k)) after that layer, and a
+    # stack (G, rows, units) from the layer after on.
     H: np.ndarray = t["X"]
+    varied: tuple[list[int], np.ndarray] | None = None
     weights = []  # every layer's W, a stack (G, out, in) where it varies
     with np.errstate(all="ignore"):
         for l, (W, Bias, f) in enumerate(net.layers(), 1):
-            if l in (la, lb):  # this layer's W and B differ from one grid point to the next
+            here = l in (la, lb)
+            W0, B0 = W, Bias
+            if here:  # this layer's W and B differ from one grid point to the next
                 W = np.broadcast_to(W, (G, *W.shape)).copy()
                 Bias = np.broadcast_to(Bias, (G, *Bias.shape)).copy()
+                units = set()
                 for (name, idx, vals) in ((a[0], ia, A.ravel()), (b[0], ib, B.ravel())):
                     if name == f"layer{l}.weight":
                         W[(slice(None), *idx)] = vals
+                        units.add(idx[0])
                     elif name == f"layer{l}.bias":
                         Bias[(slice(None), *idx)] = vals
+                        units.add(idx[0])
             weights.append(W)
+            if here and H.ndim == 2 and varied is None:
+                u = sorted(units)  # only these units' outputs differ between the nets
+                Zu = np.matmul(W[:, u, :], H.T).transpose(0, 2, 1) + Bias[:, None, u]
+                H, varied = f.forward(LINEAR.forward(H, W0, B0)), (u, f.forward(Zu))
+                continue
+            if varied is not None and not here:  # the nets' differences in a few units, spread
+                u, Hu = varied
+                Z = LINEAR.forward(H, W, Bias) + np.matmul(Hu - H[:, u], W[:, u].T)
+                H, varied = f.forward(Z), None
+                continue
+            if varied is not None:
+                H = _spread(H, varied, G)
+                varied = None
             H = f.forward(LINEAR.forward(H, W, Bias))
+        if varied is not None:
+            H = _spread(H, varied, G)
         values = loss_fn.batch_forward(H, t["Y"])
         if t.l1 or t.l2:
             values = values + PENALTY.forward(weights, t.l1, t.l2)
         values = values.reshape(A.shape)
     grad = (float(t[grad_key(a[0])][ia]), float(t[grad_key(b[0])][ib]))
     return LossSlice((a[0], ia), (b[0], ib), av, bv, values, (ca, cb), grad)
+
+
+def _spread(H: np.ndarray, varied: tuple[list[int], np.ndarray], G: int) -> np.ndarray:
+    """The stack (G, rows, units) of layer outputs H shared by every net but in ``varied``."""
+    units, Hu = varied
+    out = np.broadcast_to(H, (G, *H.shape)).copy()
+    out[..., units] = Hu
+    return out
