@@ -73,3 +73,57 @@ def test_a_built_site_that_would_reach_pypi_is_refused(tmp_path):
     (tmp_path / "jupyter-lite.json").write_text(json.dumps(config))
     with pytest.raises(build.Refused, match="disablePyPIFallback"):
         build.assert_config(tmp_path)
+
+
+def test_the_font_list_wheel_is_installed_after_matplotlib_and_imports_nothing(tmp_path):
+    wheel = build.deterministic_wheel(tmp_path / f"{build.FONTLIST}-1.0-py3-none-any.whl",
+                                      {"matplotlib/fontlist.json": b"{}"})
+    official = {"info": {}, "packages": {"matplotlib": {"file_name": "matplotlib.whl"}}}
+    entry = build.site_lock(official, [wheel])["packages"]["bpv-lite-fontlist"]
+    assert entry["depends"] == ["matplotlib"]  # Pyodide installs it after, over matplotlib's file
+    assert entry["imports"] == []
+    assert entry["sha256"] == _sha(wheel.read_bytes())
+
+
+def test_a_generated_wheel_is_the_same_bytes_every_build(tmp_path):
+    files = {"matplotlib/fontlist.json": b'{"_version": 330}'}
+    made = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        made.append(build.deterministic_wheel(tmp_path / folder / "x-1.0-py3-none-any.whl", files))
+    a, b = made
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as z:
+        assert z.read("matplotlib/fontlist.json") == files["matplotlib/fontlist.json"]
+        assert "x-1.0.dist-info/RECORD" in z.namelist()
+
+
+def _site(tmp_path: Path, kernel_wheels: dict[str, bytes]) -> Path:
+    out = tmp_path / "site"
+    (out / "static" / "pyodide").mkdir(parents=True)
+    (out / build.KERNEL_PYPI).mkdir(parents=True)
+    for name, data in kernel_wheels.items():
+        with zipfile.ZipFile(out / build.KERNEL_PYPI / f"{name}-1.0-py3-none-any.whl", "w") as z:
+            z.writestr(f"{name}-1.0.dist-info/METADATA", f"Name: {name}\n" + data.decode())
+    (out / "static" / "pyodide" / "pyodide-lock.json").write_text(
+        json.dumps({"info": {}, "packages": {"micropip": {}}}))
+    return out
+
+
+def test_the_kernels_own_wheels_get_lock_entries_that_point_at_them(tmp_path):
+    out = _site(tmp_path, {"piplite": b"Requires-Dist: micropip\n", "ipykernel": b"",
+                           "pyodide_kernel": b""})
+    build.preload_kernel_wheels(out)
+    lock = json.loads((out / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    for name in build.KERNEL_WHEELS:
+        entry = lock[build.norm(name)]
+        served = (out / "static" / "pyodide" / entry["file_name"]).resolve()
+        assert served.exists() and entry["sha256"] == _sha(served.read_bytes())
+        assert entry["imports"] == [name]
+    assert lock["piplite"]["depends"] == ["micropip"]
+
+
+def test_a_site_without_a_kernel_wheel_is_refused(tmp_path):
+    out = _site(tmp_path, {"piplite": b"", "ipykernel": b""})
+    with pytest.raises(build.Refused, match="pyodide_kernel"):
+        build.preload_kernel_wheels(out)

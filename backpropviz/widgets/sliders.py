@@ -188,6 +188,12 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
             self._on_page = list(self._entries)
         self.slider_column.children = [self.sliders[e] for e in self._on_page]
 
+    @property
+    def shown(self) -> list[tuple[str, tuple[int, ...]]]:
+        """The (name, index) entries whose sliders are on the page now: all of them,
+        or for a net of more than ``MAX_SHOWN`` entries, the chosen layer's."""
+        return list(self._on_page)
+
     def gradient(self, name: str, index: tuple[int, ...]) -> str:
         """The HTML shown beside one slider: its gradient and the downhill arrow."""
         return self._cells[self._entries.index((name, tuple(index)))]

@@ -39,12 +39,13 @@ _bpv_sliders.WeightSliders._on_slider = _bpv_watch(_bpv_sliders.WeightSliders._o
 #: class so the page's sliders can be found.
 READ = """
 import gc as _gc, json as _json
-_bpv_panels = [o for o in _gc.get_objects() if isinstance(o, _bpv_sliders.WeightSliders)]
+if "_bpv_panels" not in globals():  # found once: read again, the same panels in the same order
+    _bpv_panels = [o for o in _gc.get_objects() if isinstance(o, _bpv_sliders.WeightSliders)]
 _bpv_read = []
 for _i, _p in enumerate(_bpv_panels):
     _p.add_class(f"bpv-probe-{_i}")
     _params = _p.state.trace.parameters()
-    _bpv_read.append({_bpv_sliders.entry_label(n, i): float(_params[n][i]) for n, i in _p._entries})
+    _bpv_read.append({_bpv_sliders.entry_label(n, i): float(_params[n][i]) for n, i in _p.shown})
 print(_json.dumps({"nudged": _bpv_nudged, "panels": _bpv_read}))
 """
 
@@ -89,15 +90,35 @@ def check_sliders_after_run_all(page) -> dict:
             panel.first.wait_for(state="attached", timeout=3_000)
         except Exception:
             continue  # a panel that was built but never displayed
-        rows = panel.first.evaluate(
-            """el => [...el.querySelectorAll('.widget-slider')].map(s => [
-                s.querySelector('label').textContent, s.querySelector('.widget-readout').textContent])""")
-        assert {label for label, _ in rows} == set(weights)
-        for label, readout in rows:
-            assert readout.replace("\u2212", "-") == f"{weights[label]:.4f}", label
+        _check_panel(panel.first, weights)
         shown += 1
+        # a net shown one layer at a time: each layer's sliders, shown in turn, alike
+        sections = panel.first.locator(".widget-toggle-buttons button")
+        for k in range(sections.count() if sections.count() and sections.first.is_visible() else 0):
+            if "mod-active" in (sections.nth(k).get_attribute("class") or ""):
+                continue
+            sections.nth(k).click()
+            page.wait_for_function("b => b.classList.contains('mod-active')",
+                                   arg=sections.nth(k).element_handle())
+            time.sleep(0.5)  # the page's messages from drawing the new sliders
+            again = json.loads(kernel_output(page, READ).strip().splitlines()[-1])
+            assert again["nudged"] == [], "showing a layer's sliders changed weights"
+            _check_panel(panel.first, again["panels"][i])
     read["shown"] = shown
     return read
+
+
+def _check_panel(panel, weights: dict) -> None:
+    """The panel's sliders on the page are exactly those of ``weights``, each at its weight."""
+    panel.page.wait_for_function(
+        "([el, n]) => el.querySelectorAll('.widget-slider').length === n",
+        arg=[panel.element_handle(), len(weights)])
+    rows = panel.evaluate(
+        """el => [...el.querySelectorAll('.widget-slider')].map(s => [
+            s.querySelector('label').textContent, s.querySelector('.widget-readout').textContent])""")
+    assert {label for label, _ in rows} == set(weights)
+    for label, readout in rows:
+        assert readout.replace("\u2212", "-") == f"{weights[label]:.4f}", label
 
 
 # ---------------------------------------------------------------- JupyterLab

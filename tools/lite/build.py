@@ -22,8 +22,22 @@ recorded in ``tools/lite/`` before it is used; any mismatch stops the build:
   ``BPV_LITE_PACKAGES``): the same sha256 checks apply;
 - ipywidgets and comm: ``requirements-site.txt`` (pip ``--require-hashes``).
 
+Two things make a student's kernel start sooner (measured: ``benchmarks/lite_phases.py``):
+
+- the kernel's own wheels (piplite, the ipykernel shim, pyodide_kernel, shipped
+  by jupyterlite-pyodide-kernel) get entries in the site's Pyodide lock and are
+  preloaded with everything else, so the kernel skips installing them one by one
+  with micropip after Pyodide has started;
+- matplotlib's font list: Pyodide's matplotlib 3.8.4 ships a ``fontlist.json``
+  made by a newer matplotlib on a Mac (version 390, macOS font paths), which
+  3.8.4 (version 330) throws away, so every kernel rebuilt it (about 0.5 s, and a
+  "building the font cache" warning in the first cell). The build runs the
+  site's own Pyodide once in Node (``node`` comes with npm) to make the list
+  matplotlib 3.8.4 itself writes there, and serves it as a tiny wheel that the
+  kernel installs over matplotlib's (``pypi/bpv_lite_fontlist-*.whl``).
+
 Then the built ``jupyter-lite.json`` is checked: the kernel must load Pyodide
-from the site itself and never fall back to PyPI.
+from the site itself, never fall back to PyPI, and preload what is listed here.
 
 Usage: ``python tools/lite/build.py [--out build/lite] [--packages-from DIR]``
 """
@@ -49,8 +63,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 LOCK = json.loads((HERE / "lock.json").read_text())
 KERNEL_PLUGIN = "@jupyterlite/pyodide-kernel-extension:kernel"
-#: what the kernel loads as it starts (with their dependencies, from the site's lock)
-PRELOAD = ["backpropviz", "ipython", "comm", "micropip", "ssl", "sqlite3"]
+#: what the kernel loads as it starts (with their dependencies, from the site's lock).
+#: The kernel worker installs each of ssl, sqlite3, ipykernel, comm, pyodide_kernel
+#: and ipython with micropip unless it is named here (exactly so), and piplite too.
+PRELOAD = ["backpropviz", "ipython", "comm", "micropip", "ssl", "sqlite3",
+           "piplite", "ipykernel", "pyodide_kernel", "bpv-lite-fontlist"]
+#: the kernel's own wheels, which ``jupyter lite build`` puts in the site
+KERNEL_PYPI = "extensions/@jupyterlite/pyodide-kernel-extension/static/pypi"
+KERNEL_WHEELS = ["piplite", "ipykernel", "pyodide_kernel"]
+FONTLIST = "bpv_lite_fontlist"
 
 
 class Refused(SystemExit):
@@ -234,13 +255,93 @@ def site_lock(official: dict, wheels: list[Path]) -> dict:
         # widgetsnbextension and jupyterlab-widgets hold the page's side of the
         # widgets, which the site has already; nothing imports them in the kernel.
         depends = [d for d in wheel_requires(wheel) if d in known or d in names]
+        imports = [wheel.name.split("-")[0]]
+        if key == norm(FONTLIST):  # a file for matplotlib: installed after it, imports nothing
+            depends, imports = ["matplotlib"], []
         lock["packages"][key] = {
             "name": key, "version": version, "file_name": f"../../pypi/{wheel.name}",
             "install_dir": "site", "sha256": sha256(wheel), "package_type": "package",
-            "imports": [wheel.name.split("-")[0]], "depends": depends,
+            "imports": imports, "depends": depends,
             "unvendored_tests": False,
         }
     return lock
+
+
+#: Run by Node with the site's own Pyodide: matplotlib's font list as matplotlib
+#: itself writes it in the kernel (its ``matplotlib/fontlist.json``), printed.
+FONTLIST_JS = """
+const [indexURL, packageCacheDir] = process.argv.slice(2);
+const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+const py = await loadPyodide({ indexURL, packageCacheDir, stdout: () => {}, stderr: () => {} });
+await py.loadPackage(["matplotlib"], { messageCallback: () => {} });
+process.stdout.write(py.runPython(`
+import json, pathlib, matplotlib, matplotlib.font_manager as fm
+path = pathlib.Path(fm.__file__).with_name("fontlist.json")
+data = json.loads(path.read_text())
+if data.get("_version") != fm.FontManager.__version__:
+    raise SystemExit(f"{path} has version {data.get('_version')}, not {fm.FontManager.__version__}")
+if any(e["fname"].startswith("/") for e in data["ttflist"] + data["afmlist"]):
+    raise SystemExit(f"{path} lists fonts outside matplotlib")
+for key in ("ttflist", "afmlist"):  # in the order of the file system, which varies: sorted
+    data[key].sort(key=lambda e: (e["fname"], e["name"]))
+json.dumps(data, indent=1, sort_keys=True)
+`));
+"""
+
+
+def deterministic_wheel(path: Path, files: dict[str, bytes]) -> Path:
+    """A pure-Python wheel holding ``files``, byte for byte the same each build."""
+    name, version = path.name.split("-")[:2]
+    info = f"{name}-{version}.dist-info"
+    files = {**files,
+             f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+             f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: backpropviz tools/lite\n"
+                              b"Root-Is-Purelib: true\nTag: py3-none-any\n"}
+    record = "".join(f"{n},sha256={hashlib.sha256(d).hexdigest()},{len(d)}\n" for n, d in files.items())
+    files[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n in sorted(files):
+            z.writestr(zipfile.ZipInfo(n, date_time=(1980, 1, 1, 0, 0, 0)), files[n])
+    return path
+
+
+def fontlist_wheel(core: Path, packages: Path, folder: Path) -> Path:
+    """``matplotlib/fontlist.json`` as matplotlib 3.8.4 writes it in the kernel, as
+    a wheel (installed after matplotlib, over the unusable one it ships)."""
+    node = shutil.which("node")
+    if node is None:
+        raise Refused("node is needed to make matplotlib's font list (it comes with npm)")
+    script = folder.parent / "fontlist.mjs"
+    script.write_text(FONTLIST_JS)
+    say("making matplotlib's font list with the site's Pyodide (node)")
+    done = run([node, script, core.resolve().as_posix() + "/", packages.resolve().as_posix() + "/"],
+               timeout=600)
+    script.unlink()
+    fontlist = json.loads(done.stdout)
+    if not fontlist.get("ttflist"):
+        raise Refused("matplotlib's font list made in Pyodide lists no fonts")
+    return deterministic_wheel(folder / f"{FONTLIST}-1.0-py3-none-any.whl",
+                               {"matplotlib/fontlist.json": json.dumps(fontlist, indent=1).encode()})
+
+
+def preload_kernel_wheels(out: Path) -> None:
+    """Entries in the built site's Pyodide lock for the kernel's own wheels, so
+    they load with everything else as Pyodide starts."""
+    lock_path = out / "static" / "pyodide" / "pyodide-lock.json"
+    lock = json.loads(lock_path.read_text())
+    for name in KERNEL_WHEELS:
+        found = sorted((out / KERNEL_PYPI).glob(f"{name}-*.whl"))
+        if len(found) != 1:
+            raise Refused(f"the built site must hold one {name} wheel in {KERNEL_PYPI}, got {found}")
+        wheel = found[0]
+        key = norm(name)
+        lock["packages"][key] = {
+            "name": key, "version": wheel.name.split("-")[1],
+            "file_name": f"../../{KERNEL_PYPI}/{wheel.name}", "install_dir": "site",
+            "sha256": sha256(wheel), "package_type": "package", "imports": [name],
+            "depends": [d for d in wheel_requires(wheel) if d in lock["packages"]],
+            "unvendored_tests": False}
+    lock_path.write_text(json.dumps(lock, indent=1))
 
 
 def stage(lite_src: Path, core: Path, packages: Path, wheels: list[Path], official: dict) -> None:
@@ -300,6 +401,14 @@ def assert_config(out: Path) -> dict:
     for name in [*LOCK["pyodide"]["core"], *LOCK["packages"]]:
         if not (out / "static" / "pyodide" / name).exists():
             raise Refused(f"the site lacks static/pyodide/{name}")
+    lock = json.loads((out / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    for name in PRELOAD:
+        entry = lock.get(norm(name))
+        if entry is None:
+            raise Refused(f"the site's pyodide-lock.json must list {name}, which the kernel preloads")
+        served = (out / "static" / "pyodide" / entry["file_name"]).resolve()
+        if not served.exists() or sha256(served) != entry["sha256"]:
+            raise Refused(f"the site must serve {entry['file_name']} with the sha256 its lock gives")
     notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
     served = sorted(p.name for p in (out / "files").glob("*.ipynb"))
     if served != notebooks:
@@ -325,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     wheels = site_wheels(cache, python)
     # (not a name starting with the output's: jupyterlite 0.5 would skip its config)
     lite_src = cache.parent / "staging-lite"
+    wheels.append(fontlist_wheel(core, packages, cache / "pypi"))
     stage(lite_src, core, packages, wheels, official)
     out = args.out.resolve()
     shutil.rmtree(out, ignore_errors=True)
@@ -333,6 +443,7 @@ def main(argv: list[str] | None = None) -> int:
          "--output-dir", out, "--contents", lite_src / "files", "--no-sourcemaps",
          "--apps", "lab", "--apps", "notebooks", "--apps", "tree"], cwd=lite_src)
     contents_index(out)
+    preload_kernel_wheels(out)
     assert_config(out)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     say(f"built {out} ({size / 2**20:.0f} MB) in {time.monotonic() - start:.0f} s; "
