@@ -12,7 +12,7 @@ from backpropviz.widgets import BoundaryPanel, ExplorerState
 
 def _colours(panel) -> int:
     """How many colours the heatmap's grid cells take (before any JPEG)."""
-    return len(np.unique(panel.plot._rgb, axis=0))
+    return len(np.unique(panel.plot.cell_colours, axis=0))
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ def test_discretize_paints_each_point_in_its_class(moons):
     assert _colours(panel) == 2 and panel.image.value != before
     # the colour of a cell is its class's: blue where P(class 1) > 0.5
     p = panel.frame.probs[:, 1]
-    blue = panel.plot._rgb[np.argmax(p)]
-    assert all((panel.plot._rgb[i] == blue).all() == (p[i] > 0.5) for i in range(0, len(p), 97))
+    blue = panel.plot.cell_colours[np.argmax(p)]
+    assert all((panel.plot.cell_colours[i] == blue).all() == (p[i] > 0.5) for i in range(0, len(p), 97))
     moons.set_parameter("layer1.weight", (0, 0), 3.0)  # it stays on while the net changes
     assert _colours(panel) == 2
     panel.discretize.value = False
@@ -48,8 +48,8 @@ def test_discretize_with_three_classes_and_with_regression():
     best = np.argmax(panel.frame.probs, axis=1)
     colour = {}
     for cell, k in enumerate(best):
-        colour.setdefault(int(k), tuple(panel.plot._rgb[cell]))
-        assert tuple(panel.plot._rgb[cell]) == colour[int(k)]
+        colour.setdefault(int(k), tuple(panel.plot.cell_colours[cell]))
+        assert tuple(panel.plot.cell_colours[cell]) == colour[int(k)]
     assert len(set(colour.values())) == len(colour) == _colours(panel) >= 2
     X, Y = bpv.datasets.plane(80, seed=0)
     r = ExplorerState(bpv.MLP([2, 4, 1], ["tanh", "identity"], seed=0), X, Y, loss="mse", lr=0.3)
@@ -61,13 +61,13 @@ def test_discretize_with_three_classes_and_with_regression():
 
 def test_show_test_data_hides_the_triangles_and_their_crosses(moons):
     panel = BoundaryPanel(moons)
-    with_test = len(panel.plot._pt_index)
+    with_test = panel.plot.marker_pixels
     crosses = len(panel.plot.wrong.get_offsets())
     panel.show_test.value = False
-    assert len(panel.plot._pt_index) < with_test
+    assert panel.plot.marker_pixels < with_test
     assert len(panel.plot.wrong.get_offsets()) == panel.frame.wrong_train <= crosses
     panel.show_test.value = True
-    assert len(panel.plot._pt_index) == with_test
+    assert panel.plot.marker_pixels == with_test
 
 
 def test_show_test_data_is_greyed_without_test_rows():

@@ -281,7 +281,7 @@ def test_landscape_centre_is_the_current_loss_and_the_arrow_points_downhill(moon
     s = land.slice
     mid = len(s.a_values) // 2
     assert s.loss[mid, mid] == pytest.approx(e.state.trace.loss, rel=1e-12)
-    key_a, key_b = land._entries[land.a.value], land._entries[land.b.value]
+    key_a, key_b = s.a, s.b
     assert s.gradient[0] == e.state.trace.gradients()[key_a[0]][key_a[1]]
     # a small step along -gradient lowers the loss, as the arrow says
     ga, gb = s.gradient

@@ -40,7 +40,7 @@ def test_every_unit_has_a_map_of_its_output(state):
     # each unit of layer 1 over the plane: where its output is most positive the
     # map is blue, where most negative orange (white is 0; JPEG keeps that much)
     for k in range(5):
-        H = m._grid.H[1][:, k].reshape(MAP_TILE, MAP_TILE)[::-1]  # y up, as drawn
+        H = m.grid.H[1][:, k].reshape(MAP_TILE, MAP_TILE)[::-1]  # y up, as drawn
         tile = maps[1][:, k * (MAP_TILE + 2):k * (MAP_TILE + 2) + MAP_TILE]
         r, _, b = tile[np.unravel_index(np.argmax(H), H.shape)]
         assert b - r > 60 and max(BLUE) == BLUE[2], (k, r, b)

@@ -181,6 +181,18 @@ class PlanePlot:
     def _add_extras(self) -> None:
         """Add static decorations, drawn once into the background (none here)."""
 
+    @property
+    def cell_colours(self) -> np.ndarray:
+        """The colour of every grid cell as last painted, (resolution**2, 3) uint8, read-only."""
+        view = self._rgb.view()
+        view.flags.writeable = False
+        return view
+
+    @property
+    def marker_pixels(self) -> int:
+        """How many pixels the rows' markers cover (the test rows' too, when shown)."""
+        return len(self._pt_index)
+
     def cell_at_pixel(self, row: int, col: int) -> int | None:
         """The grid cell (an index into ``grid.points``) whose colour the image's
         pixel (row from the top, column) shows, or None outside the heatmap."""

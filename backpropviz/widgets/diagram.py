@@ -140,6 +140,12 @@ class MapDiagram(Panel, StaticFallback, widgets.VBox):
         state.observe(self._redraw, "sample")
         self._redraw()
 
+    @property
+    def grid(self) -> GridEvaluator | None:
+        """The grid the maps were last evaluated on (``grid.H[l]``: layer l's outputs),
+        or None before any map was drawn."""
+        return self._grid
+
     @shows_errors("Updating the diagram")
     def _redraw(self, change: Any = None) -> None:
         state = self.state
