@@ -29,6 +29,7 @@ from ..engine._checks import as_real
 from ..engine.features import check_features, feature_matrix
 from ..engine.grid import GridEvaluator
 from .colors import DIVERGING, DIVERGING_LIGHT, class_colors, class_rgb, diverging_rgb, hex_color
+from .raster import axes_cells
 
 
 def data_limits(X: np.ndarray, pad: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -139,17 +140,8 @@ class PlanePlot:
         self._add_extras()
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.figure.bbox)
-        # The axes' inside in buffer pixels (rows from the top), and for each
-        # pixel the grid cell it shows.
-        box = ax.get_window_extent()
-        height = self.canvas.get_width_height()[1]
-        c0, c1 = int(np.ceil(box.x0)) + 1, int(np.floor(box.x1))
-        r0, r1 = height - int(np.floor(box.y1)) + 1, height - int(np.ceil(box.y0))
-        self._region = (slice(r0, r1), slice(c0, c1))
-        cols = ((np.arange(c0, c1) + 0.5 - box.x0) / box.width * res).astype(int)
-        rows = ((height - (np.arange(r0, r1) + 0.5) - box.y0) / box.height * res).astype(int)
-        self._pixel_index = (np.clip(rows, 0, res - 1)[:, None] * res
-                             + np.clip(cols, 0, res - 1)[None, :])
+        # the axes' inside in buffer pixels, and for each pixel the grid cell it shows
+        self._region, self._pixel_index = axes_cells(self.canvas, ax, (res, res))
         self._xs = np.linspace(x0, x1, res)
         self._ys = np.linspace(y0, y1, res)
         self._points: tuple = (np.empty((0, 2)), np.empty(0, int), np.empty((0, 2)), np.empty(0, int))

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from ..engine.landscape import LossSlice
 from ..engine.trace import entry_name
+from .raster import axes_cells
 
 
 def _label(entry: tuple[str, tuple[int, ...]]) -> str:
@@ -156,17 +157,7 @@ class LandscapePlot:
         self.colorbar.update_normal(self.colorbar.mappable)
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.figure.bbox)
-        # The axes' inside in buffer pixels (rows from the top), and for each pixel
-        # the cell it shows (as imshow with origin "lower" over the same extent).
-        box = ax.get_window_extent()
-        height = self.canvas.get_width_height()[1]
-        c0, c1 = int(np.ceil(box.x0)) + 1, int(np.floor(box.x1))
-        r0, r1 = height - int(np.floor(box.y1)) + 1, height - int(np.ceil(box.y0))
-        self._region = (slice(r0, r1), slice(c0, c1))
-        cols = ((np.arange(c0, c1) + 0.5 - box.x0) / box.width * res[1]).astype(int)
-        rows = ((height - (np.arange(r0, r1) + 0.5) - box.y0) / box.height * res[0]).astype(int)
-        self._cells = (np.clip(rows, 0, res[0] - 1)[:, None] * res[1]
-                       + np.clip(cols, 0, res[1] - 1)[None, :])
+        self._region, self._cells = axes_cells(self.canvas, ax, res)
         self.redraws += 1
 
     def _cell_words(self, loss: np.ndarray, lo: float, hi: float) -> np.ndarray:
