@@ -29,7 +29,7 @@ from ..engine._checks import as_real
 from ..engine.features import check_features, feature_matrix
 from ..engine.grid import GridEvaluator
 from .colors import DIVERGING, DIVERGING_LIGHT, class_colors, class_rgb, diverging_rgb, hex_color
-from .raster import axes_cells
+from .raster import axes_cells, paint
 
 
 def data_limits(X: np.ndarray, pad: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -141,7 +141,7 @@ class PlanePlot:
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.figure.bbox)
         # the axes' inside in buffer pixels, and for each pixel the grid cell it shows
-        self._region, self._pixel_index = axes_cells(self.canvas, ax, (res, res))
+        self._region, self._pixel_rows, self._pixel_cols = axes_cells(self.canvas, ax, (res, res))
         self._xs = np.linspace(x0, x1, res)
         self._ys = np.linspace(y0, y1, res)
         self._points: tuple = (np.empty((0, 2)), np.empty(0, int), np.empty((0, 2)), np.empty(0, int))
@@ -191,7 +191,8 @@ class PlanePlot:
         rows, cols = self._region
         if not (rows.start <= row < rows.stop and cols.start <= col < cols.stop):
             return None
-        return int(self._pixel_index[row - rows.start, col - cols.start])
+        res = self.grid.resolution
+        return int(self._pixel_rows[row - rows.start] * res + self._pixel_cols[col - cols.start])
 
     def _render_points_layer(self) -> None:
         """Draw the points once on a transparent canvas; keep the covered pixels.
@@ -229,7 +230,8 @@ class PlanePlot:
         rgb = self._rgb.astype(np.uint32)
         np.bitwise_or(rgb[:, 0] | (rgb[:, 1] << 8) | (rgb[:, 2] << 16), 0xFF000000, out=self._packed)
         words = pixels.view(np.uint32).reshape(pixels.shape[:2])
-        words[self._region] = np.take(self._packed, self._pixel_index)
+        res = self.grid.resolution
+        paint(words, self._region, self._pixel_rows, self._pixel_cols, self._packed.reshape(res, res))
         return pixels
 
     def _encode(self) -> bytes:

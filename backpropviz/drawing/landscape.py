@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from ..engine.landscape import LossSlice
 from ..engine.trace import entry_name
-from .raster import axes_cells
+from .raster import axes_cells, paint
 
 
 def _label(entry: tuple[str, tuple[int, ...]]) -> str:
@@ -134,7 +134,7 @@ class LandscapePlot:
         self.redraws = 0  # full redraws of the background (the rest are blits)
         self._key: tuple | None = None
         self._region: tuple[slice, slice] = (slice(0, 0), slice(0, 0))
-        self._cells = np.empty((0, 0), dtype=np.intp)
+        self._rows = self._cols = np.empty(0, dtype=np.intp)
 
     def colour_range(self, loss: np.ndarray) -> tuple[float, float]:
         """The colour scale (lo, hi) for a slice's loss: its finite positive range,
@@ -157,7 +157,7 @@ class LandscapePlot:
         self.colorbar.update_normal(self.colorbar.mappable)
         self.canvas.draw()
         self.background = self.canvas.copy_from_bbox(self.figure.bbox)
-        self._region, self._cells = axes_cells(self.canvas, ax, res)
+        self._region, self._rows, self._cols = axes_cells(self.canvas, ax, res)
         self.redraws += 1
 
     def _cell_words(self, loss: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -183,7 +183,7 @@ class LandscapePlot:
         canvas.restore_region(self.background)
         pixels = np.asarray(canvas.buffer_rgba())
         words = pixels.view(np.uint32).reshape(pixels.shape[:2])
-        words[self._region] = np.take(self._cell_words(s.loss, lo, hi), self._cells)
+        paint(words, self._region, self._rows, self._cols, self._cell_words(s.loss, lo, hi).reshape(s.loss.shape))
         drawn = [self.point]
         if trajectory is not None and len(trajectory) > 1:
             self.path.set_data(trajectory[:, 0], trajectory[:, 1])
