@@ -71,16 +71,6 @@ def best(trainer: bpv.Trainer) -> tuple[int, float]:
 
 # ---------------------------------------------------------------- the lesson's shape
 
-def test_10_has_3_to_5_exercises_each_with_a_hidden_answer():
-    exercises = re.findall(r"\*\*Exercise (\d+)\.\*\*", TEXT)
-    assert 3 <= len(exercises) <= 5
-    assert exercises == [str(i) for i in range(1, len(exercises) + 1)]
-    answers = re.findall(r"<details><summary>Answer</summary>\n\n(.+?)\n\n</details>", TEXT, re.S)
-    assert len(answers) == len(exercises)
-    for chunk in re.split(r"\*\*Exercise \d+\.\*\*", TEXT)[1:]:
-        assert "<details><summary>Answer</summary>" in chunk.split("**Exercise")[0]
-
-
 def test_10_shows_an_explorer_with_the_penalty_boxes():
     assert "bpv.Explorer(" in SOURCE
     said("The **L1** and **L2** boxes are in the training controls.")

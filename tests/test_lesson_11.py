@@ -28,10 +28,6 @@ def cells() -> list[dict]:
     return json.loads(PATH.read_text())["cells"]
 
 
-def markdown() -> str:
-    return "\n".join("".join(c["source"]) for c in cells() if c["cell_type"] == "markdown")
-
-
 def printed() -> str:
     return "".join("".join(o.get("text", "")) for c in cells() if c["cell_type"] == "code"
                    for o in c.get("outputs", []))
@@ -83,17 +79,6 @@ def table():
 
 
 # ---------------------------------------------------------------- the notebook's shape
-
-def test_3_to_5_exercises_each_with_a_hidden_answer():
-    text = markdown()
-    exercises = re.findall(r"\*\*Exercise (\d+)\.\*\*", text)
-    assert 3 <= len(exercises) <= 5
-    assert exercises == [str(i) for i in range(1, len(exercises) + 1)]
-    answers = re.findall(r"<details><summary>Answer</summary>\n\n(.+?)\n\n</details>", text, re.S)
-    assert len(answers) == len(exercises)
-    for chunk in re.split(r"\*\*Exercise \d+\.\*\*", text)[1:]:
-        assert "<details><summary>Answer</summary>" in chunk.split("**Exercise")[0]
-
 
 def test_it_shows_an_explorer_with_an_optimizer_chosen():
     source = "\n".join("".join(c["source"]) for c in cells() if c["cell_type"] == "code")
