@@ -16,11 +16,8 @@ def _colours(panel) -> int:
 
 
 @pytest.fixture
-def moons():
-    X, Y = bpv.datasets.moons(80, seed=0)
-    Xtr, Ytr, Xte, Yte = bpv.datasets.train_test_split(X, Y, 0.25, seed=0)
-    net = bpv.MLP([2, 6, 1], ["tanh", "sigmoid"], seed=2)
-    return ExplorerState(net, Xtr, Ytr, loss="bce", lr=1.0, X_test=Xte, Y_test=Yte)
+def moons(moons_state):
+    return moons_state
 
 
 def test_discretize_paints_each_point_in_its_class(moons):

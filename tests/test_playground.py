@@ -11,14 +11,6 @@ from backpropviz.engine.landscape import loss_slice
 from backpropviz.widgets import Explorer, ExplorerState, TrainingControls
 
 
-@pytest.fixture
-def moons_explorer():
-    X, Y = bpv.datasets.moons(80, seed=0)
-    Xtr, Ytr, Xte, Yte = bpv.datasets.train_test_split(X, Y, 0.25, seed=0)
-    net = bpv.MLP([2, 6, 1], ["tanh", "sigmoid"], seed=2)
-    return Explorer(net, Xtr, Ytr, loss="bce", lr=1.0, X_test=Xte, Y_test=Yte)
-
-
 # ---------------------------------------------------------------- the boundary
 
 def test_boundary_moves_when_a_weight_moves(moons_explorer):

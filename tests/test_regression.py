@@ -18,15 +18,6 @@ from backpropviz.widgets.data import DataControls
 REGRESSION = ["plane", "multi_gaussian"]
 
 
-@pytest.fixture
-def moons_explorer():
-    """A classifier as the playground has it: moons, a Sigmoid output, BCE."""
-    X, Y = bpv.datasets.moons(80, seed=0)
-    Xtr, Ytr, Xte, Yte = bpv.datasets.train_test_split(X, Y, 0.25, seed=0)
-    net = bpv.MLP([2, 6, 1], ["tanh", "sigmoid"], seed=2)
-    return Explorer(net, Xtr, Ytr, loss="bce", lr=1.0, X_test=Xte, Y_test=Yte)
-
-
 def _pixels(frame) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(frame.image)).convert("RGB"))
 
