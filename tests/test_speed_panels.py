@@ -1,18 +1,23 @@
 """The fast paths of the panels show what the slow ones did: sliders one layer at a
-time on a big net, and a landscape figure that is reused but never stale."""
+time on a big net, and a landscape drawn as an SVG that is never stale."""
 
+import base64
 import io
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
 from PIL import Image
 
 import backpropviz as bpv
-from backpropviz.drawing.landscape import LandscapePlot, png_bytes
+from backpropviz.drawing.landscape import (VIRIDIS, colour_range, landscape_svg, log_ticks, loss_rgb,
+                                            nice_ticks, png_bytes)
 from backpropviz.engine.landscape import loss_slice
 from backpropviz.widgets import Explorer, ExplorerState, WeightSliders
 from backpropviz.widgets.landscape import LandscapePanel
 from backpropviz.widgets.sliders import MAX_SHOWN
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
@@ -80,7 +85,7 @@ def test_the_chosen_layer_stays_when_the_net_changes(big_state):
     assert sliders.section.layout.display == "none" and len(_labels(sliders)) == 13
 
 
-# ---------------------------------------------------------------- the landscape, reused
+# ---------------------------------------------------------------- the landscape, drawn as an SVG
 
 @pytest.fixture
 def landscape(big_state):
@@ -99,13 +104,26 @@ def _fresh(state, panel):
                       span=panel.span.value, resolution=panel.resolution, around=_window_centre(s))
 
 
-def test_the_landscape_reuses_its_figure_and_redraws_on_every_change(big_state, landscape):
-    figure = landscape.plot.figure
+def _svg(markup):
+    return ElementTree.fromstring(markup)
+
+
+def _heatmap(svg):
+    """The heatmap's pixels (one per grid point, the top row first), from the picture."""
+    href = svg.find(f"{SVG}image").get("href")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(href.split(",", 1)[1]))))
+
+
+def _point(svg):
+    circle = svg.find(f".//{SVG}circle[@class='bpv-landscape-point']")
+    return float(circle.get("cx")), float(circle.get("cy"))
+
+
+def test_the_landscape_redraws_on_every_change_and_is_never_stale(big_state, landscape):
     seen = {landscape.image.value}
     for entry, value in [(("layer1.weight", (0, 1)), 0.3), (("layer1.weight", (0, 1)), 0.32),
                          (("layer2.weight", (0, 0)), -0.7), (("layer1.bias", (2,)), 0.1)]:
         big_state.set_parameter(*entry, value)
-        assert landscape.plot.figure is figure
         assert landscape.image.value not in seen  # a new picture for every change
         seen.add(landscape.image.value)
         now = big_state.net.state_dict()
@@ -113,6 +131,9 @@ def test_the_landscape_reuses_its_figure_and_redraws_on_every_change(big_state, 
         assert landscape.slice.gradient == (big_state.trace.gradients()["layer1.weight"][0, 0],
                                             big_state.trace.gradients()["layer1.weight"][0, 1])
         np.testing.assert_allclose(landscape.slice.loss, _fresh(big_state, landscape).loss, rtol=1e-9)
+        fresh = _fresh(big_state, landscape)
+        lo, hi = colour_range(fresh.loss)
+        assert np.array_equal(_heatmap(_svg(landscape.image.value)), loss_rgb(fresh.loss, lo, hi)[::-1])
     big_state.train(2)
     assert landscape.image.value not in seen
     np.testing.assert_allclose(landscape.slice.loss, _fresh(big_state, landscape).loss, rtol=1e-9)
@@ -121,30 +142,76 @@ def test_the_landscape_reuses_its_figure_and_redraws_on_every_change(big_state, 
 
 def test_the_window_stays_while_the_point_is_inside_and_follows_it_out(big_state, landscape):
     start = _window_centre(landscape.slice)
-    redraws = landscape.plot.redraws
+    heatmap = _heatmap(_svg(landscape.image.value))
     b0 = big_state.net.state_dict()["layer1.weight"][0, 1]
-    for k in range(1, 6):  # a drag: small steps, the dot moves across a still window
+    heights = []
+    for k in range(1, 6):  # a drag: small steps, the dot moves up across a still window
         big_state.set_parameter("layer1.weight", (0, 1), b0 + 0.05 * k)
         assert _window_centre(landscape.slice) == start
-    assert landscape.plot.redraws == redraws  # nothing but the dot and the arrow drawn again
+        svg = _svg(landscape.image.value)
+        assert np.array_equal(_heatmap(svg), heatmap)
+        heights.append(_point(svg)[1])
+    assert heights == sorted(heights, reverse=True)  # up the picture is down the page
     big_state.set_parameter("layer1.weight", (0, 1), b0 + 0.9)  # near the edge: centred again
     assert _window_centre(landscape.slice)[1] == pytest.approx(b0 + 0.9)
     mid = len(landscape.slice.a_values) // 2
     assert landscape.slice.loss[mid, mid] == pytest.approx(big_state.trace.loss, rel=1e-12)
 
 
-def test_the_landscape_picture_shows_its_colour_scale_and_the_point():
+def test_the_landscape_picture_shows_its_colour_scale_axes_and_the_point():
     X, Y = bpv.datasets.xor()
     net = bpv.examples.seed_net()
     s = loss_slice(net, X, Y, "mse", ("layer1.weight", (0, 0)), ("layer2.bias", (0,)), resolution=11)
-    plot = LandscapePlot()
-    lo, hi = plot.colour_range(s.loss)
+    lo, hi = colour_range(s.loss)
     assert lo <= s.loss.min() and hi >= s.loss.max()
-    image = np.asarray(Image.open(io.BytesIO(plot.update(s))))
-    assert (plot.norm.vmin, plot.norm.vmax) == (lo, hi)
-    assert image.shape == (380, 440, 3)
-    # the point is drawn where the weights are: its red is in the picture
-    assert np.any(np.all(image == (255, 82, 82), axis=-1))
+    svg = _svg(landscape_svg(s))
+    assert "layer1.weight[0,0] (across) and layer2.bias[0] (up)" in svg.find(f"{SVG}title").text
+    labels = [t.text for t in svg.iter(f"{SVG}text")]
+    assert "layer1.weight[0,0]" in labels and "layer2.bias[0]" in labels and "loss" in labels
+    # the heatmap: the lowest loss is the darkest cell, and row 0 (the lowest b) at the bottom
+    pixels = _heatmap(svg)
+    assert pixels.shape == (11, 11, 3)
+    i, j = np.unravel_index(np.argmin(s.loss), s.loss.shape)
+    assert tuple(pixels[10 - i, j]) == tuple(loss_rgb(np.array([s.loss.min()]), lo, hi)[0])
+    # the point is drawn where the weights are, inside the heatmap's box
+    box = svg.find(f"{SVG}rect[@fill='none']")
+    x0, y0 = float(box.get("x")), float(box.get("y"))
+    x1, y1 = x0 + float(box.get("width")), y0 + float(box.get("height"))
+    cx, cy = _point(svg)
+    ca, cb = s.centre
+    assert cx == pytest.approx(x0 + (ca - s.a_values[0]) / (s.a_values[-1] - s.a_values[0]) * (x1 - x0), abs=0.06)
+    assert cy == pytest.approx(y1 - (cb - s.b_values[0]) / (s.b_values[-1] - s.b_values[0]) * (y1 - y0), abs=0.06)
+
+
+def test_the_loss_colours_are_viridis_on_a_log_scale_and_white_where_there_is_no_loss():
+    rgb = loss_rgb(np.array([0.01, 0.1, 1.0, np.nan, 0.0, -1.0, np.inf]), 0.01, 1.0)
+    assert tuple(rgb[0]) == tuple(VIRIDIS[0]) and tuple(rgb[2]) == tuple(VIRIDIS[255])
+    assert tuple(rgb[1]) == tuple(VIRIDIS[128])  # halfway on a log scale
+    assert all(tuple(c) == (255, 255, 255) for c in rgb[3:])
+    assert tuple(loss_rgb(np.array([5.0]), 0.01, 1.0)[0]) == tuple(VIRIDIS[255])  # beyond the top
+
+
+@pytest.mark.parametrize("lo,hi", [(-0.7, 1.3), (2.0, 2.5), (-1e-3, 1e-3), (-40.0, 60.0), (0.2985, 2.2985)])
+def test_axis_ticks_are_round_inside_and_few(lo, hi):
+    ticks, decimals = nice_ticks(lo, hi)
+    assert 2 <= len(ticks) <= 6
+    assert ticks[0] >= lo - 1e-12 and ticks[-1] <= hi + 1e-12
+    labels = [f"{t:.{decimals}f}" for t in ticks]
+    assert len(set(labels)) == len(labels)  # written apart
+    steps = np.diff(ticks)
+    np.testing.assert_allclose(steps, steps[0])
+    mantissa = steps[0] / 10.0 ** np.floor(np.log10(steps[0]))
+    assert min(abs(mantissa - m) for m in (1, 2, 2.5, 5)) < 1e-9
+
+
+@pytest.mark.parametrize("lo,hi,expected", [
+    (0.01, 1.0, [0.01, 0.1, 1.0]),
+    (0.1, 0.5, [0.1, 0.2, 0.5]),
+    (0.562, 0.75, [0.6, 0.65, 0.7, 0.75]),   # less than a factor of 10: even steps
+    (1e-6, 1e3, [1e-6, 1e-4, 1e-2, 1.0, 1e2]),  # many decades: every other power
+])
+def test_colour_bar_ticks(lo, hi, expected):
+    np.testing.assert_allclose(log_ticks(lo, hi), expected)
 
 
 def test_png_bytes_round_trip_and_bad_input():

@@ -1,28 +1,40 @@
-"""The loss landscape: a heatmap of the loss over two parameters, drawn with matplotlib.
+"""The loss landscape: a heatmap of the loss over two parameters, as an SVG.
 
-``LandscapePlot`` keeps one figure and redraws only what changed (the panel uses
-it on every change); ``landscape_png`` draws a slice once, in a figure of its own.
+``landscape_svg`` builds the whole picture on every change in well under a
+millisecond: the heatmap is a small PNG with one pixel per grid point (the
+browser scales it up, cells kept square-edged), and the axes, their ticks, the
+colour bar, the path, the point and the arrow are SVG drawn by hand. A
+matplotlib figure cost 25-50 ms for every new window or colour scale, and
+dragging a weight across the picture re-centres the window often.
 """
 
 from __future__ import annotations
 
-import io
+import base64
+import html
 import struct
 import zlib
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.cm import ScalarMappable
-from matplotlib.colors import LogNorm
-from matplotlib.figure import Figure
+from matplotlib import colormaps
 
 from ..engine.landscape import LossSlice
 from ..engine.trace import entry_name
-from .raster import axes_cells, paint
+from .colors import SVG_CARD
 
+#: viridis, 256 colours (the scale matplotlib's ``imshow`` used for this picture).
+VIRIDIS = np.round(colormaps["viridis"](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
+#: Where the loss is not a positive finite number (a log scale has no colour for it).
+NO_COLOUR = (255, 255, 255)
+#: The colour scale's ends are rounded out to powers of 10**(1/STEPS) (a factor of
+#: 1.33), so small changes of the loss keep the scale.
+STEPS = 8
+POINT = "#ff5252"
 
-def _label(entry: tuple[str, tuple[int, ...]]) -> str:
-    return entry_name(*entry)
+# The picture's frame, in px: the heatmap's box, and the colour bar to its right.
+WIDTH, HEIGHT = 440, 380
+LEFT, TOP, RIGHT, BOTTOM = 70, 12, 362, 326
+BAR_LEFT, BAR_RIGHT = 376, 390
 
 
 def landscape_problem(s: LossSlice) -> str:
@@ -61,143 +73,148 @@ def png_bytes(rgb: np.ndarray) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b""))
 
 
-def landscape_png(s: LossSlice, trajectory: np.ndarray | None = None,
-                  size: tuple[int, int] = (440, 380)) -> bytes:
-    """The slice as a PNG: log-scaled loss, the current point, the negative
-    gradient (downhill) as an arrow, and the path training took (if given)."""
-    fig = Figure(figsize=(size[0] / 100, size[1] / 100), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.16, 0.13, 0.66, 0.8))
-    cax = fig.add_axes((0.85, 0.13, 0.03, 0.8))
-    finite = s.loss[np.isfinite(s.loss) & (s.loss > 0)]
+def colour_range(loss: np.ndarray) -> tuple[float, float]:
+    """The colour scale (lo, hi) for a slice's loss: its finite positive range,
+    rounded out to powers of 10**(1/STEPS)."""
+    finite = loss[np.isfinite(loss) & (loss > 0)]
     lo = max(float(finite.min()), 1e-6) if finite.size else 1e-6
     hi = max(float(finite.max()), lo * 1.01) if finite.size else 1.0
-    img = ax.imshow(np.ma.masked_invalid(np.where(s.loss > 0, s.loss, np.nan)), origin="lower", aspect="auto", cmap="viridis",
-                    extent=(s.a_values[0], s.a_values[-1], s.b_values[0], s.b_values[-1]),
-                    norm=LogNorm(vmin=lo, vmax=hi))
-    fig.colorbar(img, cax=cax, label="loss")
-    if trajectory is not None and len(trajectory) > 1:
-        ax.plot(trajectory[:, 0], trajectory[:, 1], color="white", lw=1.2, alpha=0.9)
-        ax.plot(trajectory[0, 0], trajectory[0, 1], "o", color="white", ms=4)
+    return (float(10.0 ** (np.floor(np.log10(lo) * STEPS) / STEPS)),
+            float(10.0 ** (np.ceil(np.log10(hi) * STEPS) / STEPS)))
+
+
+def loss_rgb(loss: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """viridis on a log scale from lo to hi, an (…, 3) uint8 array shaped as ``loss``;
+    white where the loss is not a positive finite number."""
+    with np.errstate(all="ignore"):
+        t = (np.log10(loss) - np.log10(lo)) / (np.log10(hi) - np.log10(lo))
+        idx = np.clip(t * 256, 0, 255)
+        bad = ~(np.isfinite(loss) & (loss > 0))
+    rgb = VIRIDIS[np.where(bad, 0, idx).astype(np.intp)]
+    rgb[bad] = NO_COLOUR
+    return rgb
+
+
+def nice_ticks(lo: float, hi: float, most: int = 6) -> tuple[np.ndarray, int]:
+    """At most ``most`` round values in [lo, hi] (steps of 1, 2, 2.5 or 5 times a
+    power of ten), and the decimals that write them all apart."""
+    span = hi - lo
+    mag = 10.0 ** np.floor(np.log10(span / most))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if span / (m * mag) <= most:
+            break
+    step = m * mag
+    ticks = np.arange(np.ceil(lo / step - 1e-9), np.floor(hi / step + 1e-9) + 1) * step
+    decimals = max(0, int(-np.floor(np.log10(step) + 1e-9)) + (m == 2.5))
+    return ticks, decimals
+
+
+def log_ticks(lo: float, hi: float, most: int = 8) -> list[float]:
+    """Round values for a log scale from lo to hi: the powers of ten in it when
+    there are three or more (every other one, and so on, beyond ``most``), else 1, 2
+    and 5 times them; a scale too short for three of those (less than a factor of
+    10, where a log scale is nearly even) gets even steps, as ``nice_ticks``."""
+    decades = np.arange(np.floor(np.log10(lo)), np.ceil(np.log10(hi)) + 1)
+    for factors in ((1.0,), (1.0, 2.0, 5.0)):
+        inside = [float(v) for v in sorted(f * 10.0 ** d for d in decades for f in factors)
+                  if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
+        if len(inside) >= 3:
+            return inside[::-(-len(inside) // most)]
+    return [float(v) for v in nice_ticks(lo, hi, most=5)[0] if v > 0]
+
+
+def _num(x: float, decimals: int | None = None) -> str:
+    text = f"{x:.{decimals}f}" if decimals is not None else f"{x:.3g}"
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")  # no −0.0
+    return text.replace("-", "\u2212")
+
+
+def _data_uri(rgb: np.ndarray) -> str:
+    return "data:image/png;base64," + base64.b64encode(png_bytes(np.ascontiguousarray(rgb))).decode("ascii")
+
+
+def landscape_svg(s: LossSlice, trajectory: np.ndarray | None = None, size: tuple[int, int] | None = None) -> str:
+    """The slice as an SVG: the loss on a log colour scale (white where it is not
+    finite), the current point, the negative gradient (downhill) as an arrow, and
+    the path training took (``trajectory``, the two weights at every step).
+
+    The picture is ``WIDTH`` x ``HEIGHT`` px, or scaled to ``size`` (width, height)."""
+    lo, hi = colour_range(s.loss)
+    a0, a1, b0, b1 = (float(s.a_values[0]), float(s.a_values[-1]), float(s.b_values[0]),
+                      float(s.b_values[-1]))
+
+    def x(a: float) -> float:
+        return LEFT + (a - a0) / (a1 - a0) * (RIGHT - LEFT)
+
+    def y(b: float) -> float:
+        return BOTTOM - (b - b0) / (b1 - b0) * (BOTTOM - TOP)
+
+    w, h = size or (WIDTH, HEIGHT)
+    name_a, name_b = html.escape(entry_name(*s.a)), html.escape(entry_name(*s.b))
     ca, cb = s.centre
-    ax.plot(ca, cb, "o", color="#ff5252", ms=7, mec="white")
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bpv-landscape-picture" width="{w}" height="{h}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11" {SVG_CARD} role="img">',
+        f'<title>The loss over {name_a} (across) and {name_b} (up), from {_num(lo)} to {_num(hi)} '
+        f'on a log scale; the red point is the current weights ({_num(ca)}, {_num(cb)}).</title>',
+        '<defs><clipPath id="bpv-landscape-box">'
+        f'<rect x="{LEFT}" y="{TOP}" width="{RIGHT - LEFT}" height="{BOTTOM - TOP}"/></clipPath></defs>',
+        # the heatmap: grid row 0 (the lowest b) at the bottom
+        f'<image href="{_data_uri(loss_rgb(s.loss, lo, hi)[::-1])}" x="{LEFT}" y="{TOP}" '
+        f'width="{RIGHT - LEFT}" height="{BOTTOM - TOP}" preserveAspectRatio="none" '
+        'style="image-rendering:pixelated"/>',
+        f'<rect x="{LEFT}" y="{TOP}" width="{RIGHT - LEFT}" height="{BOTTOM - TOP}" fill="none" stroke="#333"/>',
+    ]
+    ticks, decimals = nice_ticks(a0, a1)
+    for t in ticks:
+        out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{BOTTOM}" y2="{BOTTOM + 4}" stroke="#333"/>'
+                   f'<text x="{x(t):.1f}" y="{BOTTOM + 16}" text-anchor="middle" fill="#333">'
+                   f'{_num(t, decimals)}</text>')
+    ticks, decimals = nice_ticks(b0, b1)
+    for t in ticks:
+        out.append(f'<line x1="{LEFT - 4}" x2="{LEFT}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#333"/>'
+                   f'<text x="{LEFT - 7}" y="{y(t) + 4:.1f}" text-anchor="end" fill="#333">'
+                   f'{_num(t, decimals)}</text>')
+    out.append(f'<text x="{(LEFT + RIGHT) / 2}" y="{HEIGHT - 18}" text-anchor="middle" font-size="12" '
+               f'fill="#333">{name_a}</text>'
+               f'<text transform="translate(16 {(TOP + BOTTOM) / 2}) rotate(-90)" text-anchor="middle" '
+               f'font-size="12" fill="#333">{name_b}</text>')
+    # the colour bar: the top of the bar is hi
+    bar = loss_rgb(np.geomspace(hi, lo, 256)[:, None], lo, hi)
+    span = np.log10(hi) - np.log10(lo)
+    out.append(f'<image href="{_data_uri(bar)}" x="{BAR_LEFT}" y="{TOP}" width="{BAR_RIGHT - BAR_LEFT}" '
+               f'height="{BOTTOM - TOP}" preserveAspectRatio="none"/>'
+               f'<rect x="{BAR_LEFT}" y="{TOP}" width="{BAR_RIGHT - BAR_LEFT}" height="{BOTTOM - TOP}" '
+               'fill="none" stroke="#333"/>')
+    for v in log_ticks(lo, hi):
+        ty = BOTTOM - (np.log10(v) - np.log10(lo)) / span * (BOTTOM - TOP)
+        out.append(f'<line x1="{BAR_RIGHT}" x2="{BAR_RIGHT + 3}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="#333"/>'
+                   f'<text x="{BAR_RIGHT + 5}" y="{ty + 4:.1f}" font-size="10" fill="#333">{_num(v)}</text>')
+    out.append(f'<text x="{BAR_LEFT + 7}" y="{BOTTOM + 16}" text-anchor="middle" fill="#333">loss</text>')
+    # the path, the point and the arrow, clipped to the heatmap's box
+    out.append('<g clip-path="url(#bpv-landscape-box)">')
+    if trajectory is not None and len(trajectory) > 1:
+        points = " ".join(f"{x(p):.1f},{y(q):.1f}" for p, q in trajectory if np.isfinite(p) and np.isfinite(q))
+        out.append(f'<polyline class="bpv-landscape-path" points="{points}" fill="none" stroke="#fff" '
+                   'stroke-width="1.2" opacity="0.9"/>'
+                   f'<circle cx="{x(trajectory[0, 0]):.1f}" cy="{y(trajectory[0, 1]):.1f}" r="2.5" fill="#fff"/>')
     ga, gb = s.gradient
     norm = float(np.hypot(ga, gb))
     if norm > 0 and np.isfinite(norm):
-        span = (s.a_values[-1] - s.a_values[0]) * 0.25
-        ax.annotate("", xy=(ca - ga / norm * span, cb - gb / norm * span), xytext=(ca, cb),
-                    arrowprops=dict(arrowstyle="->", color="#ff5252", lw=2))
-    ax.set_xlim(s.a_values[0], s.a_values[-1])
-    ax.set_ylim(s.b_values[0], s.b_values[-1])
-    ax.set_xlabel(_label(s.a))
-    ax.set_ylabel(_label(s.b))
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
-class LandscapePlot:
-    """The landscape's figure, built once and updated in place.
-
-    A teacher sees the same picture as ``landscape_png`` draws; what differs is
-    the cost. The axes, their ticks and names and the colour bar are drawn only
-    when the window or the colour scale changes, and cached; every other update
-    restores that background, writes the heatmap's cells straight into the axes'
-    pixels, draws the path, the point and the arrow on top, and encodes a PNG.
-
-    The colour scale runs over the loss's finite range, widened to steps of
-    10^(1/8) (a factor of 1.33), so small changes of the loss keep the scale,
-    and the colour bar always reads true.
-    """
-
-    #: The colour scale's ends are rounded out to powers of 10**(1/STEPS).
-    STEPS = 8
-
-    def __init__(self, size: tuple[int, int] = (440, 380)) -> None:
-        w, h = size
-        self.figure = Figure(figsize=(w / 100, h / 100), dpi=100)
-        self.canvas = FigureCanvasAgg(self.figure)
-        ax = self.ax = self.figure.add_axes((0.16, 0.13, 0.66, 0.8))
-        cax = self.figure.add_axes((0.85, 0.13, 0.03, 0.8))
-        self.norm = LogNorm(vmin=0.1, vmax=1.0)
-        self.colorbar = self.figure.colorbar(ScalarMappable(norm=self.norm, cmap="viridis"),
-                                             cax=cax, label="loss")
-        self._lut = np.round(self.colorbar.cmap(np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint32)
-        self._words = (self._lut[:, 0] | (self._lut[:, 1] << 8) | (self._lut[:, 2] << 16)
-                       | np.uint32(0xFF000000)).astype(np.uint32)
-        kw = dict(animated=True)
-        self.path, = ax.plot([], [], color="white", lw=1.2, alpha=0.9, **kw)
-        self.start, = ax.plot([], [], "o", color="white", ms=4, **kw)
-        self.point, = ax.plot([], [], "o", color="#ff5252", ms=7, mec="white", **kw)
-        self.arrow = ax.annotate("", xy=(0.0, 0.0), xytext=(0.0, 0.0),
-                                 arrowprops=dict(arrowstyle="->", color="#ff5252", lw=2), **kw)
-        self.redraws = 0  # full redraws of the background (the rest are blits)
-        self._key: tuple | None = None
-        self._region: tuple[slice, slice] = (slice(0, 0), slice(0, 0))
-        self._rows = self._cols = np.empty(0, dtype=np.intp)
-
-    def colour_range(self, loss: np.ndarray) -> tuple[float, float]:
-        """The colour scale (lo, hi) for a slice's loss: its finite positive range,
-        rounded out to steps of 10**(1/STEPS)."""
-        finite = loss[np.isfinite(loss) & (loss > 0)]
-        lo = max(float(finite.min()), 1e-6) if finite.size else 1e-6
-        hi = max(float(finite.max()), lo * 1.01) if finite.size else 1.0
-        k = self.STEPS
-        return (float(10.0 ** (np.floor(np.log10(lo) * k) / k)),
-                float(10.0 ** (np.ceil(np.log10(hi) * k) / k)))
-
-    def _background(self, s: LossSlice, lo: float, hi: float) -> None:
-        """Draw everything that is not animated, and keep it with the pixel map."""
-        ax, res = self.ax, (len(s.b_values), len(s.a_values))
-        ax.set_xlim(s.a_values[0], s.a_values[-1])
-        ax.set_ylim(s.b_values[0], s.b_values[-1])
-        ax.set_xlabel(_label(s.a))
-        ax.set_ylabel(_label(s.b))
-        self.norm.vmin, self.norm.vmax = lo, hi
-        self.colorbar.update_normal(self.colorbar.mappable)
-        self.canvas.draw()
-        self.background = self.canvas.copy_from_bbox(self.figure.bbox)
-        self._region, self._rows, self._cols = axes_cells(self.canvas, ax, res)
-        self.redraws += 1
-
-    def _cell_words(self, loss: np.ndarray, lo: float, hi: float) -> np.ndarray:
-        """One RGBA word per cell: viridis on a log scale from lo to hi (LogNorm's
-        bins), white where the loss is not a positive finite number."""
-        with np.errstate(all="ignore"):
-            t = np.ma.filled(LogNorm(vmin=lo, vmax=hi)(loss.ravel()).astype(float), np.nan)
-            idx = np.clip(t * 256, 0, 255)
-        bad = ~np.isfinite(idx)
-        words = self._words[np.where(bad, 0, idx).astype(np.intp)]
-        words[bad] = 0xFFFFFFFF
-        return words
-
-    def update(self, s: LossSlice, trajectory: np.ndarray | None = None) -> bytes:
-        """The slice as a PNG (as ``landscape_png``), drawing only what changed."""
-        lo, hi = self.colour_range(s.loss)
-        key = (s.a, s.b, float(s.a_values[0]), float(s.a_values[-1]), float(s.b_values[0]),
-               float(s.b_values[-1]), s.loss.shape, lo, hi)
-        if key != self._key:
-            self._background(s, lo, hi)
-            self._key = key
-        canvas = self.canvas
-        canvas.restore_region(self.background)
-        pixels = np.asarray(canvas.buffer_rgba())
-        words = pixels.view(np.uint32).reshape(pixels.shape[:2])
-        paint(words, self._region, self._rows, self._cols, self._cell_words(s.loss, lo, hi).reshape(s.loss.shape))
-        drawn = [self.point]
-        if trajectory is not None and len(trajectory) > 1:
-            self.path.set_data(trajectory[:, 0], trajectory[:, 1])
-            self.start.set_data(trajectory[:1, 0], trajectory[:1, 1])
-            drawn[:0] = [self.path, self.start]
-        ca, cb = s.centre
-        self.point.set_data([ca], [cb])
-        ga, gb = s.gradient
-        norm = float(np.hypot(ga, gb))
-        if norm > 0 and np.isfinite(norm):
-            span = (s.a_values[-1] - s.a_values[0]) * 0.25
-            self.arrow.xy = (ca - ga / norm * span, cb - gb / norm * span)
-            self.arrow.set_position((ca, cb))
-            drawn.append(self.arrow)
-        for artist in drawn:
-            self.ax.draw_artist(artist)
-        return png_bytes(np.asarray(canvas.buffer_rgba())[:, :, :3])
+        reach = (a1 - a0) * 0.25  # a quarter of the window, downhill
+        ex, ey = x(ca - ga / norm * reach), y(cb - gb / norm * reach)
+        sx, sy = x(ca), y(cb)
+        ux, uy = ex - sx, ey - sy
+        length = float(np.hypot(ux, uy)) or 1.0
+        ux, uy = ux / length, uy / length
+        head = [(ex, ey), (ex - 9 * ux + 4.5 * uy, ey - 9 * uy - 4.5 * ux),
+                (ex - 9 * ux - 4.5 * uy, ey - 9 * uy + 4.5 * ux)]
+        out.append(f'<g class="bpv-landscape-arrow" stroke="{POINT}" fill="{POINT}">'
+                   f'<title>downhill: the negative gradient, ({_num(-ga)}, {_num(-gb)})</title>'
+                   f'<line x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex - 6 * ux:.1f}" y2="{ey - 6 * uy:.1f}" stroke-width="2"/>'
+                   f'<polygon points="{" ".join(f"{px:.1f},{py:.1f}" for px, py in head)}" stroke="none"/></g>')
+    out.append(f'<circle class="bpv-landscape-point" cx="{x(ca):.1f}" cy="{y(cb):.1f}" r="4.5" '
+               f'fill="{POINT}" stroke="#fff" stroke-width="1"><title>the current weights '
+               f'({_num(ca)}, {_num(cb)})</title></circle></g></svg>')
+    return "".join(out)

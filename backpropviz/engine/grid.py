@@ -21,6 +21,27 @@ from .ops import LINEAR
 ONE_THREAD_PRODUCT = 4 * 65536
 
 
+def matmul_one_thread(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``A @ B`` (2-D) as products small enough for OpenBLAS to run each on one
+    thread: split along the longer side of the result. On 2 cores its second
+    thread gains little on these sizes and, when the machine is busy, spins
+    waiting for its share (the same product took twice the CPU time)."""
+    m, k = A.shape
+    n = B.shape[1]
+    out = np.empty((m, n))
+    if m * n * k <= ONE_THREAD_PRODUCT:
+        return np.matmul(A, B, out=out)
+    if n >= m:
+        step = max(1, ONE_THREAD_PRODUCT // (m * k))
+        for j in range(0, n, step):
+            np.matmul(A, B[:, j:j + step], out=out[:, j:j + step])
+    else:
+        step = max(1, ONE_THREAD_PRODUCT // (n * k))
+        for i in range(0, m, step):
+            np.matmul(A[i:i + step], B, out=out[i:i + step])
+    return out
+
+
 class GridEvaluator:
     """The net's output (and every hidden unit) over a ``resolution`` x ``resolution``
     grid spanning ``xlim`` x ``ylim`` of the (x1, x2) plane.

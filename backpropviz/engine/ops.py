@@ -74,6 +74,10 @@ class Linear:
             Z = np.matmul(H, np.swapaxes(W, 1, 2))
             Z += B[:, None, :]
             return Z
+        if H.ndim == 3 and out is None:  # a stack of nets, one W: one product, not one per net
+            Z = (H.reshape(-1, H.shape[-1]) @ W.T).reshape(*H.shape[:-1], W.shape[0])
+            Z += B
+            return Z
         Z = H @ W.T if out is None else np.matmul(H, W.T, out=out)
         Z += B
         return Z

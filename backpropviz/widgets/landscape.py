@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from ..drawing.landscape import LandscapePlot, landscape_problem
+from ..drawing.landscape import landscape_problem, landscape_svg
 from ..engine.landscape import LossSlice, loss_slice
 from ._base import Panel
 from ._errors import shows_errors
@@ -44,8 +44,7 @@ class LandscapePanel(Panel, widgets.VBox):
         self.b = widgets.Dropdown(description="up")
         self.span = widgets.BoundedFloatText(value=span, min=0.01, max=20.0, step=0.1,
                                              description="± span", layout=widgets.Layout(width="12em"))
-        self.image = widgets.Image(format="png")
-        self.plot = LandscapePlot()
+        self.image = widgets.HTML()  # the picture, an SVG (see ``landscape_svg``)
         self._window: tuple | None = None  # (a, b, span, (a0, b0)) the picture is drawn over
         self._inputs: tuple | None = None  # what the loss over the window was computed from
         self.note = widgets.HTML()
@@ -144,7 +143,7 @@ class LandscapePanel(Panel, widgets.VBox):
             return
         self.note.value = ""
         self.image.layout.display = ""
-        self.image.value = self.plot.update(self.slice, self.trajectory())
+        self.image.value = landscape_svg(self.slice, self.trajectory())
 
     def _loss_inputs(self, params: dict, a: tuple, b: tuple, window: tuple) -> tuple:
         """Everything the loss over the window depends on, as comparable values:
