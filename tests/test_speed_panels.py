@@ -208,6 +208,7 @@ def test_axis_ticks_are_round_inside_and_few(lo, hi):
     (0.01, 1.0, [0.01, 0.1, 1.0]),
     (0.1, 0.5, [0.1, 0.2, 0.5]),
     (0.562, 0.75, [0.6, 0.65, 0.7, 0.75]),   # less than a factor of 10: even steps
+    (0.205, 0.75, [0.3, 0.4, 0.5, 0.6, 0.7]),
     (1e-6, 1e3, [1e-6, 1e-4, 1e-2, 1.0, 1e2]),  # many decades: every other power
 ])
 def test_colour_bar_ticks(lo, hi, expected):

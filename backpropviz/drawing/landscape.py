@@ -120,7 +120,7 @@ def log_ticks(lo: float, hi: float, most: int = 8) -> list[float]:
                   if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9)]
         if len(inside) >= 3:
             return inside[::-(-len(inside) // most)]
-    return [float(v) for v in nice_ticks(lo, hi, most=5)[0] if v > 0]
+    return [float(v) for v in nice_ticks(lo, hi)[0] if v > 0]
 
 
 def _num(x: float, decimals: int | None = None) -> str:

@@ -7,7 +7,7 @@ import re
 import numpy as np
 from seed_text import SEED_TEXT
 
-from .conftest import ARTIFACTS, error_outputs, open_and_run, wait_for_text
+from .conftest import ARTIFACTS, drag, error_outputs, open_and_run, open_explorer, wait_for_text
 
 
 def _steps(training) -> int:
@@ -64,6 +64,32 @@ def test_play_trains_and_reset_returns_to_the_start(lab, page):
     training.locator("button", has_text="Reset").click()
     _wait_for_steps(training, "n === 0")
     wait_for_text(explorer.locator(".bpv-stepper"), SEED_TEXT["Z1"])
+    assert error_outputs(page) == []
+
+
+def test_the_loss_landscape_opens_and_its_point_follows_a_slider(lab, page):
+    explorer = open_explorer(page, lab[0], "03_drag_the_weights.ipynb", 1280, 720)
+    explorer.locator(".jupyter-widget-Collapse-header, .lm-Collapse-header, .p-Collapse-header",
+                     has_text="Loss landscape").first.click()
+    picture = explorer.locator(".bpv-landscape svg.bpv-landscape-picture")
+    picture.scroll_into_view_if_needed()
+    picture.wait_for(state="visible")
+    box = picture.bounding_box()
+    assert box["width"] >= 400 and box["height"] >= 340  # drawn at its size, not squeezed
+    # the heatmap's pixels (one per grid point) have loaded and are laid out over the axes
+    heatmap = picture.locator("image").first
+    page.wait_for_function("el => el.getBBox().width > 250 && el.href.baseVal.startsWith('data:image/png')",
+                           arg=heatmap.element_handle())
+    assert "layer1.weight[0,0] (across)" in picture.locator("title").first.text_content()
+    point = picture.locator("circle.bpv-landscape-point")
+    cx = float(point.get_attribute("cx"))
+    slider = explorer.locator(".widget-slider", has=page.locator("label", has_text="layer1.weight[0,0]"))
+    drag(page, slider.locator(".noUi-handle"), 30)  # the weight across: the point moves right
+    page.wait_for_function(
+        "cx => { const p = document.querySelector('.bpv-landscape circle.bpv-landscape-point');"
+        " return p && Number(p.getAttribute('cx')) > cx; }", arg=cx)
+    ARTIFACTS.mkdir(exist_ok=True)
+    explorer.locator(".bpv-landscape").screenshot(path=str(ARTIFACTS / "landscape.png"))
     assert error_outputs(page) == []
 
 
