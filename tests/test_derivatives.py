@@ -107,3 +107,22 @@ def test_cross_entropy_is_stable_for_huge_logits():
     value, grad = ce.forward_grad(logits, np.array([[1.0, 0.0], [1.0, 0.0]]), extras)
     assert value == pytest.approx(500.0)
     assert np.all(np.isfinite(grad))
+
+
+@pytest.mark.parametrize("name,Y", [
+    ("bce", np.array([[0.0], [1.0], [1.0], [0.0], [1.0]])),      # classes: one log per value
+    ("bce", np.array([[0.25], [1.0], [0.0], [0.5], [1.0]])),     # soft targets: both logs
+    ("mse", np.array([[0.3], [-1.0], [2.0], [0.0], [1.0]])),
+])
+def test_a_stack_of_outputs_has_each_ones_loss_exactly(name, Y):
+    # the loss landscape's batch of nets: every net's loss as its own forward gives it,
+    # bit for bit, saturated outputs (the clamped logs) and NaN included
+    loss = get_loss(name)
+    H = np.random.default_rng(3).random((6, 5, 1))
+    H[1, 0, 0], H[2, 1, 0], H[3, 2, 0], H[4, 3, 0] = 0.0, 1.0, 1e-300, 1.0 - 1e-16
+    H[5, 4, 0] = np.nan
+    batch = loss.batch_forward(H, Y)
+    for g in range(len(H)):
+        with np.errstate(all="ignore"):
+            one = loss.forward(H[g], Y, {})
+        assert np.array_equal(batch[g], one, equal_nan=True), g
