@@ -21,6 +21,7 @@ is on the page:
     python benchmarks/lite.py               # builds the site first if missing
     python benchmarks/lite.py --check       # exit 1 if a goal is missed
     python benchmarks/lite.py --profile memory   # an in-memory browser profile
+    python benchmarks/lite.py --site DIR         # another build of the site (default build/lite)
 
 Where the time goes: ``benchmarks/lite_phases.py --trace`` (the kernel worker's
 steps, timestamped; sites compared side by side).
@@ -98,12 +99,12 @@ def clicks(page, n: int) -> np.ndarray:
     return np.array(times)
 
 
-def run(runs: int, n_clicks: int, profile: str = "disk") -> dict:
+def run(runs: int, n_clicks: int, profile: str = "disk", site: Path = LITE_SITE) -> dict:
     from playwright.sync_api import sync_playwright
 
     results = {"cold": [], "warm": [], "cold_idle": [], "warm_idle": [], "clicks": None}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-        server = serve_lite(Path(tmp))
+        server = serve_lite(Path(tmp), site)
         base, _log = next(server)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + OFFLINE_ARGS)
         try:
@@ -163,11 +164,13 @@ def main(argv=None) -> int:
     parser.add_argument("--clicks", type=int, default=40)
     parser.add_argument("--profile", choices=["disk", "memory"], default="disk",
                         help="where the browser keeps its profile (default: on disk)")
+    parser.add_argument("--site", type=Path, default=LITE_SITE,
+                        help="a built site (default: build/lite, built first if missing)")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    if not (LITE_SITE / "jupyter-lite.json").exists():
+    if not (args.site / "jupyter-lite.json").exists():
         print("building the site first (make lite)", flush=True)
-    res = run(args.runs, args.clicks, args.profile)
+    res = run(args.runs, args.clicks, args.profile, args.site.resolve())
     ok = report(res, args.runs, args.profile)
     return 1 if args.check and not ok else 0
 

@@ -1,13 +1,17 @@
-"""The static site's build (tools/lite/build.py) refuses what its locks do not vouch for.
+"""The static site's build (tools/lite/build.py) refuses what its locks do not vouch for,
+and ships every module with its bytecode.
 
-No network here: the checks are driven with small files made in the test.
+No network here: the checks are driven with small files made in the test (and the
+last one reads the built site, ``make lite``, when there is one).
 """
 
 from __future__ import annotations
 
+import _imp
 import hashlib
 import importlib.util
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -127,3 +131,116 @@ def test_a_site_without_a_kernel_wheel_is_refused(tmp_path):
     out = _site(tmp_path, {"piplite": b"", "ipykernel": b""})
     with pytest.raises(build.Refused, match="pyodide_kernel"):
         build.preload_kernel_wheels(out)
+
+
+# ---------------------------------------------------------------- bytecode
+
+def _pyc(source: bytes, *, flags: int = 1, magic: bytes = build.PYC_MAGIC) -> bytes:
+    """The head of the bytecode Pyodide reads for ``source`` (the code itself is not read here)."""
+    key = int.from_bytes(build.PYC_MAGIC, "little")
+    return magic + flags.to_bytes(4, "little") + _imp.source_hash(key, source) + b"code"
+
+
+def _zip(path: Path, files: dict[str, bytes]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_bytecode_goes_where_pyodide_looks_for_it():
+    assert build.bytecode_path("six.py", in_zip=False) == "__pycache__/six.cpython-312.pyc"
+    assert build.bytecode_path("IPython/core/page.py", in_zip=False) == \
+        "IPython/core/__pycache__/page.cpython-312.pyc"
+    assert build.bytecode_path("json/__init__.py", in_zip=True) == "json/__init__.pyc"  # zipimport's
+    assert build.python_sources(["a/__init__.py", "a/b.pyi", "a-1.0.dist-info/x.py",
+                                 "a-1.0.data/scripts/s.py", "six.py"]) == ["a/__init__.py", "six.py"]
+
+
+def test_a_wheel_gets_its_bytecode_and_keeps_its_own_files_byte_for_byte(tmp_path):
+    own = {"pkg/__init__.py": b"x = 1\n", "pkg/data.json": b"{}",
+           "pkg-1.0.dist-info/METADATA": b"Name: pkg\n",
+           "pkg-1.0.dist-info/RECORD": b"pkg/__init__.py,sha256=abc,6\npkg-1.0.dist-info/RECORD,,\n"}
+    wheel = _zip(tmp_path / "pkg-1.0-py3-none-any.whl", own)
+    pyc = "pkg/__pycache__/__init__.cpython-312.pyc"
+    pycs = {pyc: _pyc(own["pkg/__init__.py"])}
+    a = build.with_bytecode(wheel, pycs, tmp_path / "a.whl")
+    b = build.with_bytecode(wheel, pycs, tmp_path / "b.whl")
+    assert a.read_bytes() == b.read_bytes()  # the same bytes each build
+    with zipfile.ZipFile(a) as z:
+        for name, data in own.items():
+            if not name.endswith("RECORD"):
+                assert z.read(name) == data
+        assert z.read(pyc) == pycs[pyc]
+        record = z.read("pkg-1.0.dist-info/RECORD").decode().splitlines()
+    assert record[:2] == own["pkg-1.0.dist-info/RECORD"].decode().splitlines()
+    assert record[2] == build.record_line(pyc, pycs[pyc]).strip()
+    assert "=" not in record[2].split("sha256=")[1].split(",")[0]  # urlsafe base64, unpadded
+
+
+def _served(tmp_path: Path, wheel_files: dict[str, bytes], stdlib: dict[str, bytes]) -> Path:
+    """A built site's archives of Python: the standard library and one wheel."""
+    out = tmp_path / "site"
+    _zip(out / "static" / "pyodide" / "python_stdlib.zip", stdlib)
+    _zip(out / "pypi" / "pkg-1.0-py3-none-any.whl", wheel_files)
+    (out / build.KERNEL_PYPI).mkdir(parents=True)
+    return out
+
+
+def test_a_site_that_serves_each_module_with_its_bytecode_passes(tmp_path):
+    src = b"x = 1\n"
+    out = _served(tmp_path, {"pkg/__init__.py": src, "pkg/__pycache__/__init__.cpython-312.pyc": _pyc(src),
+                             "pkg-1.0.dist-info/METADATA": b"Name: pkg\n"},
+                  {"json/__init__.py": src, "json/__init__.pyc": _pyc(src)})
+    build.assert_bytecode(out)
+
+
+@pytest.mark.parametrize("pyc, refused", [
+    (None, "must hold pkg/__pycache__/__init__.cpython-312.pyc"),  # no bytecode
+    (_pyc(b"x = 2\n"), "unchecked hash of pkg/__init__.py"),  # of another source
+    (_pyc(b"x = 1\n", flags=0), "unchecked hash"),  # checked against a time stamp Pyodide lacks
+    (_pyc(b"x = 1\n", magic=(3495).to_bytes(2, "little") + b"\r\n"), "Python 3.12"),  # 3.11's
+])
+def test_a_site_serving_a_module_without_its_bytecode_is_refused(tmp_path, pyc, refused):
+    files = {"pkg/__init__.py": b"x = 1\n", "pkg-1.0.dist-info/METADATA": b"Name: pkg\n"}
+    if pyc is not None:
+        files["pkg/__pycache__/__init__.cpython-312.pyc"] = pyc
+    out = _served(tmp_path, files, {})
+    with pytest.raises(build.Refused, match=re.escape(refused)):
+        build.assert_bytecode(out)
+
+
+def test_a_standard_library_without_bytecode_is_refused(tmp_path):
+    out = _served(tmp_path, {}, {"json/__init__.py": b"x = 1\n"})
+    with pytest.raises(build.Refused, match="json/__init__.pyc"):
+        build.assert_bytecode(out)
+
+
+def test_the_sites_indexes_give_the_rewritten_files_sha256(tmp_path):
+    out = _served(tmp_path, {"pkg/__init__.py": b""}, {})
+    wheel = out / "pypi" / "pkg-1.0-py3-none-any.whl"
+    (out / "static" / "pyodide" / "pyodide-lock.json").write_text(json.dumps({"packages": {
+        "pkg": {"file_name": "../../pypi/" + wheel.name, "sha256": "old"},
+        "numpy": {"file_name": "numpy.whl", "sha256": "official"}}}))
+    release = {"url": "./" + wheel.name, "digests": {"md5": "old", "sha256": "old"},
+               "md5_digest": "old", "size": 1}
+    (out / "pypi" / "all.json").write_text(json.dumps({"pkg": {"releases": {"1.0": [release]}}}))
+    (out / build.KERNEL_PYPI / "all.json").write_text("{}")
+    build.reindex(out, {wheel.resolve()})
+    data = wheel.read_bytes()
+    lock = json.loads((out / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    assert lock["pkg"]["sha256"] == _sha(data)
+    assert lock["numpy"]["sha256"] == "official"  # a file not rewritten keeps its own
+    got = json.loads((out / "pypi" / "all.json").read_text())["pkg"]["releases"]["1.0"][0]
+    assert got["digests"] == {"md5": hashlib.md5(data).hexdigest(), "sha256": _sha(data)}
+    assert got["size"] == len(data) and got["md5_digest"] == hashlib.md5(data).hexdigest()
+
+
+@pytest.mark.skipif(not (ROOT / "build" / "lite" / "jupyter-lite.json").exists(),
+                    reason="the site is not built (make lite)")
+def test_the_built_site_serves_every_module_with_its_bytecode():
+    out = ROOT / "build" / "lite"
+    build.assert_bytecode(out)
+    with zipfile.ZipFile(next((out / "static" / "pyodide").glob("ipython-*.whl"))) as z:
+        assert "IPython/core/__pycache__/interactiveshell.cpython-312.pyc" in z.namelist()

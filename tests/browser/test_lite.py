@@ -1,5 +1,6 @@
 """The class notebooks as a static site (``make lite``) in Chromium with no network,
-and sliders that never change a weight by being shown, there and in JupyterLab.
+and sliders that never change a weight by being shown, there and in JupyterLab;
+the site's modules are imported from their bytecode, never compiled in the page.
 
 The site is JupyterLab 4.3 with a Python kernel running in the page (Pyodide);
 everything it loads comes from the site itself (``tools/lite/serve.py`` serves
@@ -33,6 +34,32 @@ def _bpv_watch(on_slider):
             _bpv_nudged.append(f"{change['owner'].description}: {change['old']!r} -> {change['new']!r}")
     return watched
 _bpv_sliders.WeightSliders._on_slider = _bpv_watch(_bpv_sliders.WeightSliders._on_slider)
+"""
+
+#: Installed in the kernel before Run All: the modules imported after it, and those
+#: of them Python compiled from source, which none of the site's may be (the site
+#: ships their bytecode: tools/lite/build.py, ``ship_bytecode``).
+BYTECODE_PROBE = """
+import sys as _sys, zipimport as _zipimport, importlib._bootstrap_external as _external
+_bpv_modules, _bpv_compiled = set(_sys.modules), []
+def _bpv_counted(compile_source, path_of):
+    def counted(*args, **kwargs):
+        _bpv_compiled.append(path_of(*args))
+        return compile_source(*args, **kwargs)
+    return counted
+_external.SourceLoader.source_to_code = _bpv_counted(
+    _external.SourceLoader.source_to_code, lambda self, data, path: str(path))
+_zipimport._compile_source = _bpv_counted(_zipimport._compile_source, lambda path, source: path)
+"""
+
+#: After Run All: the site's modules it imported (from its wheels, its standard
+#: library), and which of them were compiled from source.
+BYTECODE_READ = """
+import json as _json
+_bpv_site = ("/lib/python3.12/site-packages/", "/lib/python312.zip/")
+_bpv_new = [getattr(_sys.modules[m], "__file__", None) or "" for m in set(_sys.modules) - _bpv_modules]
+print(_json.dumps({"imported": sorted(f for f in _bpv_new if f.startswith(_bpv_site)),
+                   "compiled": sorted(f for f in _bpv_compiled if f.startswith(_bpv_site))}))
 """
 
 #: After Run All: every slider panel's weights, exactly, each panel marked with a
@@ -144,10 +171,14 @@ def _outside(page, base: str) -> list[str]:
 def test_lite_notebook_runs_offline(lite, lite_page, notebook):
     base, _log = lite
     open_notebook(lite_page, _lite_url(base, notebook), notebook)
+    kernel_output(lite_page, BYTECODE_PROBE)
     read = check_sliders_after_run_all(lite_page)
     errors = [e for e in error_outputs(lite_page)
               if not e.startswith("Matplotlib is building the font cache")]
     assert errors == []
+    modules = json.loads(kernel_output(lite_page, BYTECODE_READ).strip().splitlines()[-1])
+    assert any("/backpropviz/" in f for f in modules["imported"])  # some were imported since
+    assert modules["compiled"] == [], "the site served these modules without their bytecode"
     assert _outside(lite_page, base) == []
     assert lite_page.bpv_failed == []
     if notebook.startswith("03"):

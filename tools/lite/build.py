@@ -22,7 +22,7 @@ recorded in ``tools/lite/`` before it is used; any mismatch stops the build:
   ``BPV_LITE_PACKAGES``): the same sha256 checks apply;
 - ipywidgets and comm: ``requirements-site.txt`` (pip ``--require-hashes``).
 
-Two things make a student's kernel start sooner (measured: ``benchmarks/lite_phases.py``):
+Three things make a student's kernel start sooner (measured: ``benchmarks/lite_phases.py``):
 
 - the kernel's own wheels (piplite, the ipykernel shim, pyodide_kernel, shipped
   by jupyterlite-pyodide-kernel) get entries in the site's Pyodide lock and are
@@ -34,7 +34,17 @@ Two things make a student's kernel start sooner (measured: ``benchmarks/lite_pha
   "building the font cache" warning in the first cell). The build runs the
   site's own Pyodide once in Node (``node`` comes with npm) to make the list
   matplotlib 3.8.4 itself writes there, and serves it as a tiny wheel that the
-  kernel installs over matplotlib's (``pypi/bpv_lite_fontlist-*.whl``).
+  kernel installs over matplotlib's (``pypi/bpv_lite_fontlist-*.whl``);
+- bytecode: Pyodide's Python writes none (``sys.dont_write_bytecode``) and the
+  files it is given carry none, so every kernel compiled every module it imported
+  from source, in WebAssembly (about 2.5 s of importing IPython, matplotlib and
+  the rest, and 1 s of the standard library's modules). Once the site is built,
+  every ``.py`` of every wheel it serves, and of Pyodide's standard library
+  (``python_stdlib.zip``), gets its ``.pyc`` beside it, compiled by the site's own
+  Pyodide in Node, hash-based and unchecked (no time stamps; the sources stay, so
+  tracebacks show their lines). The files are rewritten byte for byte the same
+  each build, cached by the sha256 of what they were made from, and the site's
+  indexes (``pyodide-lock.json``, ``all.json``) give their new sha256.
 
 Then the built ``jupyter-lite.json`` is checked: the kernel must load Pyodide
 from the site itself, never fall back to PyPI, and preload what is listed here.
@@ -44,7 +54,9 @@ Usage: ``python tools/lite/build.py [--out build/lite] [--packages-from DIR]``
 
 from __future__ import annotations
 
+import _imp
 import argparse
+import base64
 import datetime
 import hashlib
 import json
@@ -72,6 +84,15 @@ PRELOAD = ["backpropviz", "ipython", "comm", "micropip", "ssl", "sqlite3",
 KERNEL_PYPI = "extensions/@jupyterlite/pyodide-kernel-extension/static/pypi"
 KERNEL_WHEELS = ["piplite", "ipykernel", "pyodide_kernel"]
 FONTLIST = "bpv_lite_fontlist"
+#: the bytecode Pyodide 0.27's Python (3.12) reads: its magic number (the compile
+#: run checks that Pyodide's is this) and where it looks for a module's bytecode
+PYC_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"
+PYC_TAG = "cpython-312"
+#: where Pyodide puts the files: its standard library (a zip on ``sys.path``) and
+#: the wheels it installs; the names the compiled code carries for its source
+STDLIB_ZIP, SITE_PACKAGES = "/lib/python312.zip", "/lib/python3.12/site-packages"
+#: bumped when the way bytecode is made changes, so cached results are made again
+BYTECODE_RECIPE = f"pyodide-{LOCK['pyodide']['version']}-{PYC_TAG}-unchecked-1"
 
 
 class Refused(SystemExit):
@@ -224,7 +245,10 @@ def site_wheels(cache: Path, python: Path) -> list[Path]:
     shutil.copytree(ROOT / "backpropviz", src / "backpropviz",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     say("building backpropviz's wheel")
-    run([python, "-m", "pip", "wheel", "--quiet", "--no-deps", src, "-w", folder], timeout=600)
+    # The same bytes from the same sources (its files' dates are the epoch's, not
+    # the checkout's), so its bytecode comes from the cache until they change.
+    run([python, "-m", "pip", "wheel", "--quiet", "--no-deps", src, "-w", folder], timeout=600,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "315532800"})
     shutil.rmtree(src)
     return sorted(folder.glob("*.whl"))
 
@@ -289,6 +313,12 @@ json.dumps(data, indent=1, sort_keys=True)
 """
 
 
+def record_line(name: str, data: bytes) -> str:
+    """A wheel's RECORD line for a file (the digest in urlsafe base64, as the wheel spec says)."""
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}\n"
+
+
 def deterministic_wheel(path: Path, files: dict[str, bytes]) -> Path:
     """A pure-Python wheel holding ``files``, byte for byte the same each build."""
     name, version = path.name.split("-")[:2]
@@ -297,7 +327,7 @@ def deterministic_wheel(path: Path, files: dict[str, bytes]) -> Path:
              f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
              f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: backpropviz tools/lite\n"
                               b"Root-Is-Purelib: true\nTag: py3-none-any\n"}
-    record = "".join(f"{n},sha256={hashlib.sha256(d).hexdigest()},{len(d)}\n" for n, d in files.items())
+    record = "".join(record_line(n, d) for n, d in files.items())
     files[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for n in sorted(files):
@@ -307,17 +337,26 @@ def deterministic_wheel(path: Path, files: dict[str, bytes]) -> Path:
 
 def fontlist_wheel(core: Path, packages: Path, folder: Path) -> Path:
     """``matplotlib/fontlist.json`` as matplotlib 3.8.4 writes it in the kernel, as
-    a wheel (installed after matplotlib, over the unusable one it ships)."""
-    node = shutil.which("node")
-    if node is None:
-        raise Refused("node is needed to make matplotlib's font list (it comes with npm)")
-    script = folder.parent / "fontlist.mjs"
-    script.write_text(FONTLIST_JS)
-    say("making matplotlib's font list with the site's Pyodide (node)")
-    done = run([node, script, core.resolve().as_posix() + "/", packages.resolve().as_posix() + "/"],
-               timeout=600)
-    script.unlink()
-    fontlist = json.loads(done.stdout)
+    a wheel (installed after matplotlib, over the unusable one it ships). The list
+    is kept in the cache (``fontlist/``), named by the sha256 of what it is made
+    from (Pyodide and its packages, as ``lock.json`` records them, and the script):
+    making it takes 4-7 s, every build."""
+    made_from = json.dumps([LOCK["pyodide"], LOCK["packages"], FONTLIST_JS], sort_keys=True)
+    cached = folder.parent / "fontlist" / f"{hashlib.sha256(made_from.encode()).hexdigest()}.json"
+    if not cached.exists():
+        node = shutil.which("node")
+        if node is None:
+            raise Refused("node is needed to make matplotlib's font list (it comes with npm)")
+        script = folder.parent / "fontlist.mjs"
+        script.write_text(FONTLIST_JS)
+        say("making matplotlib's font list with the site's Pyodide (node)")
+        done = run([node, script, core.resolve().as_posix() + "/", packages.resolve().as_posix() + "/"],
+                   timeout=600)
+        script.unlink()
+        shutil.rmtree(cached.parent, ignore_errors=True)  # (lists made from other files)
+        cached.parent.mkdir(parents=True)
+        cached.write_text(done.stdout)
+    fontlist = json.loads(cached.read_text())
     if not fontlist.get("ttflist"):
         raise Refused("matplotlib's font list made in Pyodide lists no fonts")
     return deterministic_wheel(folder / f"{FONTLIST}-1.0-py3-none-any.whl",
@@ -342,6 +381,191 @@ def preload_kernel_wheels(out: Path) -> None:
             "depends": [d for d in wheel_requires(wheel) if d in lock["packages"]],
             "unvendored_tests": False}
     lock_path.write_text(json.dumps(lock, indent=1))
+
+
+# ------------------------------------------------------------------ bytecode
+
+#: Run by Node with the site's own Pyodide: each job's sources compiled by that
+#: Python into unchecked hash-based bytecode, written to a zip (the job's ``out``).
+BYTECODE_JS = """
+const [indexURL, jobs, magic] = process.argv.slice(2);
+const { loadPyodide } = await import(indexURL + "pyodide.mjs");
+const py = await loadPyodide({ indexURL, stdout: () => {}, stderr: () => {} });
+py.FS.mkdir("/host");
+py.FS.mount(py.FS.filesystems.NODEFS, { root: "/" }, "/host");
+py.globals.set("JOBS", "/host" + jobs);
+py.globals.set("MAGIC", magic);
+py.runPython(`
+import importlib._bootstrap_external as bootstrap, importlib.util, json, warnings, zipfile
+if importlib.util.MAGIC_NUMBER.hex() != MAGIC:
+    raise SystemExit(f"Pyodide's Python writes bytecode with magic {importlib.util.MAGIC_NUMBER.hex()}, "
+                     f"tools/lite/build.py expects {MAGIC} (PYC_MAGIC)")
+with open(JOBS) as f:
+    jobs = json.load(f)
+for job in jobs:
+    with zipfile.ZipFile("/host" + job["archive"]) as z, zipfile.ZipFile("/host" + job["out"], "w") as out:
+        for member, pyc, filename in job["files"]:
+            source = z.read(member)
+            with warnings.catch_warnings():  # a kernel reading the bytecode would not show them either
+                warnings.simplefilter("ignore")
+                try:
+                    code = compile(source, filename, "exec", dont_inherit=True)
+                except (SyntaxError, ValueError) as e:
+                    raise SystemExit(f"{job['archive']}: {member} does not compile in Pyodide: {e}")
+            data = bootstrap._code_to_hash_pyc(code, importlib.util.source_hash(source), False)
+            del code  # nothing kept: a file's bytecode is the same whatever was compiled before it
+            out.writestr(zipfile.ZipInfo(pyc, (1980, 1, 1, 0, 0, 0)), data)
+`);
+"""
+
+
+def python_sources(names: list[str]) -> list[str]:
+    """The modules of an archive: its ``.py`` files, not a wheel's metadata nor its
+    ``.data`` folder (installed elsewhere, never imported from where it is)."""
+    return sorted(n for n in names if n.endswith(".py")
+                  and not n.split("/")[0].endswith((".dist-info", ".data")))
+
+
+def bytecode_path(member: str, in_zip: bool) -> str:
+    """Where Python looks for ``member``'s bytecode: beside it in a zip on ``sys.path``
+    (zipimport: the standard library), in ``__pycache__`` once unpacked (a wheel)."""
+    if in_zip:
+        return member + "c"
+    folder, _, name = member.rpartition("/")
+    return f"{folder}/__pycache__/{name[:-3]}.{PYC_TAG}.pyc".lstrip("/")
+
+
+def served_archives(out: Path) -> dict[Path, bool]:
+    """Every archive of Python modules the site serves: Pyodide's standard library
+    (imported as a zip: True) and every wheel (unpacked into site-packages: False)."""
+    pyo = out / "static" / "pyodide"
+    found = {pyo / "python_stdlib.zip": True}
+    for folder in (pyo, out / "pypi", out / KERNEL_PYPI):
+        found.update({wheel: False for wheel in sorted(folder.glob("*.whl"))})
+    return found
+
+
+def with_bytecode(archive: Path, pycs: dict[str, bytes], dest: Path) -> Path:
+    """``archive`` with ``pycs`` added, written to ``dest``: its own files as they were
+    (names, bytes, dates, modes, order), a wheel's RECORD listing the new ones after
+    its own lines; the same bytes each build."""
+    with zipfile.ZipFile(archive) as z:
+        files = [(info, z.read(info)) for info in z.infolist()]
+    clash = sorted({info.filename for info, _ in files} & set(pycs))
+    if clash:
+        raise Refused(f"{archive.name} must hold no bytecode of its own, got {clash[:3]}")
+    part = dest.with_name(dest.name + ".part")
+    with zipfile.ZipFile(part, "w") as z:
+        for info, data in files:
+            if info.filename.endswith(".dist-info/RECORD"):
+                data = data + (b"" if data.endswith(b"\n") or not data else b"\n") + "".join(
+                    record_line(name, pycs[name]) for name in sorted(pycs)).encode()
+            copy = zipfile.ZipInfo(info.filename, info.date_time)
+            copy.external_attr, copy.compress_type = info.external_attr, info.compress_type
+            z.writestr(copy, data)
+        for name in sorted(pycs):
+            z.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), pycs[name], zipfile.ZIP_DEFLATED)
+    os.replace(part, dest)
+    return dest
+
+
+def compile_bytecode(archives: dict[Path, bool], core: Path, cache: Path) -> dict[Path, Path]:
+    """Each archive with its bytecode added (see the top of this file): taken from
+    ``bytecode/`` in the cache, named by the sha256 of the archive it was made from,
+    or made now, all in one run of the site's Pyodide in Node (about 15 s for the
+    whole site). The cache keeps only what this build used. Archive -> cached file."""
+    root = cache / "bytecode"
+    folder = root / BYTECODE_RECIPE
+    folder.mkdir(parents=True, exist_ok=True)
+    made = {archive: folder / f"{sha256(archive)}{archive.suffix}" for archive in archives}
+    todo = [archive for archive in archives if not made[archive].exists()]
+    if todo:
+        node = shutil.which("node")
+        if node is None:
+            raise Refused("node is needed to compile the site's bytecode (it comes with npm)")
+        jobs = []
+        for archive in todo:
+            in_zip = archives[archive]
+            with zipfile.ZipFile(archive) as z:
+                members = python_sources(z.namelist())
+            # (the name compiled code gives its source: where Pyodide will have it)
+            prefix = STDLIB_ZIP if in_zip else SITE_PACKAGES
+            jobs.append({"archive": str(archive), "out": str(made[archive]) + ".pyc.zip",
+                         "files": [[m, bytecode_path(m, in_zip), f"{prefix}/{m}"] for m in members]})
+        (folder / "jobs.json").write_text(json.dumps(jobs))
+        (folder / "compile.mjs").write_text(BYTECODE_JS)
+        say(f"compiling the bytecode of {len(todo)} archives with the site's Pyodide (node)")
+        run([node, folder / "compile.mjs", core.resolve().as_posix() + "/", folder / "jobs.json",
+             PYC_MAGIC.hex()], timeout=1800)
+        for archive in todo:
+            pyc_zip = Path(str(made[archive]) + ".pyc.zip")
+            with zipfile.ZipFile(pyc_zip) as z:
+                pycs = {name: z.read(name) for name in z.namelist()}
+            with_bytecode(archive, pycs, made[archive])
+            pyc_zip.unlink()
+    for old in root.iterdir():  # made by an older recipe
+        if old != folder:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    for old in folder.iterdir():  # made from files this build no longer serves
+        if old not in made.values():
+            old.unlink()
+    return made
+
+
+def reindex(out: Path, files: set[Path]) -> None:
+    """The site's indexes give each of ``files`` as it is served now: its sha256 in
+    Pyodide's lock (which Pyodide checks), and in the ``all.json`` of piplite
+    (sha256, md5 and size, as PyPI's JSON gives them)."""
+    lock_path = out / "static" / "pyodide" / "pyodide-lock.json"
+    lock = json.loads(lock_path.read_text())
+    for entry in lock["packages"].values():
+        if (lock_path.parent / entry["file_name"]).resolve() in files:
+            entry["sha256"] = sha256((lock_path.parent / entry["file_name"]).resolve())
+    lock_path.write_text(json.dumps(lock, indent=1))
+    for index in (out / "pypi" / "all.json", out / KERNEL_PYPI / "all.json"):
+        listing = json.loads(index.read_text())
+        for project in listing.values():
+            for release in project["releases"].values():
+                for entry in release:
+                    served = (index.parent / entry["url"]).resolve()
+                    if served in files:
+                        data = served.read_bytes()
+                        md5 = hashlib.md5(data).hexdigest()
+                        entry["digests"].update(md5=md5, sha256=hashlib.sha256(data).hexdigest())
+                        entry["md5_digest"], entry["size"] = md5, len(data)
+        index.write_text(json.dumps(listing, indent=2))
+
+
+def ship_bytecode(out: Path, core: Path, cache: Path) -> None:
+    """Every archive of Python modules the built site serves, with its modules'
+    bytecode, and the site's indexes giving the new files' sha256."""
+    archives = served_archives(out)
+    for archive, cached in compile_bytecode(archives, core, cache).items():
+        part = archive.with_name(archive.name + ".part")
+        shutil.copyfile(cached, part)
+        os.replace(part, archive)  # a new file: never written through a link to another copy
+    reindex(out, set(archives))
+
+
+def assert_bytecode(out: Path) -> None:
+    """Every module of every archive the site serves has bytecode Pyodide reads as
+    it is: Python 3.12's magic, hash-based and unchecked, made from the source
+    beside it (its source hash, computed here, agrees)."""
+    key = int.from_bytes(PYC_MAGIC, "little")  # the key of Python's source hash
+    for archive, in_zip in served_archives(out).items():
+        with zipfile.ZipFile(archive) as z:
+            names = set(z.namelist())
+            for member in python_sources(list(names)):
+                pyc = bytecode_path(member, in_zip)
+                if pyc not in names:
+                    raise Refused(f"{archive.relative_to(out)} must hold {pyc}, the bytecode of "
+                                  f"{member}, got none")
+                with z.open(pyc) as f:
+                    head = f.read(16)
+                expected = PYC_MAGIC + (1).to_bytes(4, "little") + _imp.source_hash(key, z.read(member))
+                if head != expected:
+                    raise Refused(f"{archive.relative_to(out)}: {pyc} must start {expected.hex()} "
+                                  f"(Python 3.12, unchecked hash of {member}), got {head.hex()}")
 
 
 def stage(lite_src: Path, core: Path, packages: Path, wheels: list[Path], official: dict) -> None:
@@ -401,14 +625,31 @@ def assert_config(out: Path) -> dict:
     for name in [*LOCK["pyodide"]["core"], *LOCK["packages"]]:
         if not (out / "static" / "pyodide" / name).exists():
             raise Refused(f"the site lacks static/pyodide/{name}")
-    lock = json.loads((out / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
-    for name in PRELOAD:
-        entry = lock.get(norm(name))
+    packages = json.loads((out / "static" / "pyodide" / "pyodide-lock.json").read_text())["packages"]
+    lock = {norm(key): entry for key, entry in packages.items()}  # (its keys are spelt both ways)
+    # what the kernel preloads and all they depend on: Pyodide refuses a file whose
+    # sha256 is not its lock's (and the bytecode step rewrote most of them)
+    todo, seen = [norm(name) for name in PRELOAD], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        entry = lock.get(name)
         if entry is None:
             raise Refused(f"the site's pyodide-lock.json must list {name}, which the kernel preloads")
         served = (out / "static" / "pyodide" / entry["file_name"]).resolve()
         if not served.exists() or sha256(served) != entry["sha256"]:
             raise Refused(f"the site must serve {entry['file_name']} with the sha256 its lock gives")
+        todo.extend(norm(d) for d in entry["depends"])
+    for index in (out / "pypi" / "all.json", out / KERNEL_PYPI / "all.json"):  # piplite's
+        for project in json.loads(index.read_text()).values():
+            for release in project["releases"].values():
+                for entry in release:
+                    served = (index.parent / entry["url"]).resolve()
+                    if not served.exists() or sha256(served) != entry["digests"]["sha256"]:
+                        raise Refused(f"the site must serve {entry['url']} with the sha256 "
+                                      f"{index.relative_to(out)} gives")
     notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
     served = sorted(p.name for p in (out / "files").glob("*.ipynb"))
     if served != notebooks:
@@ -444,7 +685,9 @@ def main(argv: list[str] | None = None) -> int:
          "--apps", "lab", "--apps", "notebooks", "--apps", "tree"], cwd=lite_src)
     contents_index(out)
     preload_kernel_wheels(out)
+    ship_bytecode(out, core, cache)
     assert_config(out)
+    assert_bytecode(out)
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     say(f"built {out} ({size / 2**20:.0f} MB) in {time.monotonic() - start:.0f} s; "
         f"serve it with: python -m http.server -d {os.path.relpath(out)}")
