@@ -132,7 +132,6 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
         self.section = widgets.ToggleButtons(description="sliders of", style={"button_width": "auto"},
                                              layout=widgets.Layout(display="none"))
         self._entries: list = []
-        self._cells: list[str] = []
         self._on_page: list = []  # the entries whose sliders are on the page
         super().__init__([panel_style(), widgets.HBox([self.reset_button, self.loss_label]), self.legend,
                           self.section, self.rows, self.error])
@@ -196,7 +195,10 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
 
     def gradient(self, name: str, index: tuple[int, ...]) -> str:
         """The HTML shown beside one slider: its gradient and the downhill arrow."""
-        return self._cells[self._entries.index((name, tuple(index)))]
+        trace, key = self.state.trace, (name, tuple(index))
+        if key not in self.sliders:
+            raise KeyError(f"no slider for {entry_label(*key)}")
+        return gradient_html(float(trace.gradients()[name][key[1]]), float(trace.parameters()[name][key[1]]))
 
     def slider(self, name: str, index: tuple[int, ...]) -> widgets.FloatSlider:
         """The slider of one entry: ``sliders.slider("layer1.weight", (0, 1))``."""
@@ -268,11 +270,11 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
                 if slider.value not in (value, self._shown(slider, value)):
                     slider.value = value
                     self._expect_echo(slider, value)
-        # One cell per slider, kept as built (what `gradient` returns), joined into one column.
-        self._cells = [gradient_html(float(grads[n][i]), float(params[n][i])) for n, i in self._entries]
+        # One cell per slider on the page (what `gradient` returns), joined into one column.
         shown = set(self._on_page)
-        cells = "".join(f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">{c}</div>'
-                        for e, c in zip(self._entries, self._cells) if e in shown)
+        cells = "".join(f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">'
+                        f'{gradient_html(float(grads[n][i]), float(params[n][i]))}</div>'
+                        for n, i in self._entries if (n, i) in shown)
         self.gradient_column.value = f'<div style="padding-top:1px">{cells}</div>'
         self.loss_label.value = (
             f'<span style="font-family:monospace">loss = {html.escape(f"{trace.loss:.6g}")}</span>')
