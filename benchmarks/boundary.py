@@ -37,11 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.colors import LogNorm  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 import backpropviz as bpv  # noqa: E402
 from backpropviz.drawing.boundary import data_limits  # noqa: E402
-from matplotlib.colors import LogNorm  # noqa: E402
 from backpropviz.engine.landscape import loss_slice  # noqa: E402
 from backpropviz.engine.grid import GridEvaluator  # noqa: E402
 from backpropviz.widgets import Explorer  # noqa: E402
@@ -106,7 +106,7 @@ def naive_landscape_png(s, trajectory: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def time_old_landscape(moves: np.ndarray) -> np.ndarray:
+def time_naive_landscape(moves: np.ndarray) -> np.ndarray:
     """The landscape the naive way: the loss slice and a new Figure for every move."""
     net, X, Y = problem()
     state = net.state_dict()
@@ -179,7 +179,7 @@ def main(argv=None) -> int:
         drag = np.round(np.cumsum(np.random.default_rng(2).choice([-0.02, 0.02], size=len(moves))), 4)
         dragged, dragged_cpu = time_explorer(drag, landscape=True)
         other, other_cpu = time_explorer(moves, landscape=True, entry=("layer2.weight", (0, 0)))
-        old_land = time_old_landscape(moves[: max(10, len(moves) // 4)])
+        naive_land = time_naive_landscape(moves[: max(10, len(moves) // 4)])
         engine, frames, with_ui = time_training()
     p50, p95 = np.percentile(fast, [50, 95])
     n50, n95 = np.percentile(naive, [50, 95])
@@ -196,8 +196,8 @@ def main(argv=None) -> int:
                         ("that weight dragged in steps of 0.02", dragged, dragged_cpu),
                         ("same moves, of a weight not on its axes", other, other_cpu)]:
         print(f"{label:46s} {np.median(t):8.2f} {np.percentile(t, 95):8.2f} {np.median(c):8.2f}")
-    print(f"{'naive: the landscape alone, new Figure each':46s} {np.median(old_land):8.2f} "
-          f"{np.percentile(old_land, 95):8.2f}")
+    print(f"{'naive: the landscape alone, new Figure each':46s} {np.median(naive_land):8.2f} "
+          f"{np.percentile(naive_land, 95):8.2f}")
     l95 = float(np.percentile(land, 95))
     ok_land = l95 <= GOAL_P95_MS
     print(f"goal with the landscape open (same moves): p95 <= {GOAL_P95_MS:g} ms: "

@@ -269,7 +269,7 @@ def test_landscape_centre_is_the_current_loss_and_the_arrow_points_downhill(moon
     e = moons_explorer
     e.sections.selected_index = 2  # open the landscape section
     land = e.landscape
-    assert land.active and land.image.value.startswith("<svg")
+    assert land.active and land.svg.value.startswith("<svg")
     s = land.slice
     mid = len(s.a_values) // 2
     assert s.loss[mid, mid] == pytest.approx(e.state.trace.loss, rel=1e-12)
@@ -300,6 +300,28 @@ def test_landscape_slice_matches_single_evaluations():
         assert s.loss[i, j] == pytest.approx(probe.trace(X, Y, loss="bce").loss, rel=1e-12)
     with pytest.raises(ValueError, match="two different parameter entries"):
         loss_slice(net, X, Y, "bce", ("layer2.bias", (0,)), ("layer2.bias", (0,)))
+
+
+@pytest.mark.parametrize("sizes,acts,loss,a,b", [
+    # LeakyReLU works in place its own way; identity not at all
+    ([2, 3, 2, 1], [bpv.LeakyReLU(0.2), "identity", "sigmoid"], "bce",
+     ("layer1.weight", (0, 1)), ("layer1.bias", (2,))),
+    # two neighbouring layers vary: the first's units spread, then a stack of weights
+    ([2, 3, 2, 1], ["tanh", "relu", "sigmoid"], "bce", ("layer1.weight", (1, 0)), ("layer2.weight", (0, 2))),
+    # three classes, one output unit varied
+    ([2, 4, 3], ["tanh", "identity"], "cross_entropy", ("layer2.weight", (1, 3)), ("layer2.bias", (2,))),
+])
+def test_every_point_of_a_slice_is_that_net_alone_for_other_nets(sizes, acts, loss, a, b):
+    X, Y = bpv.datasets.blobs(36, seed=1) if loss == "cross_entropy" else bpv.datasets.moons(36, seed=1)
+    net = bpv.MLP(sizes, acts, seed=2)
+    s = loss_slice(net, X, Y, loss, a, b, span=0.6, resolution=5)
+    for i, j in [(0, 0), (4, 1), (2, 2), (1, 4), (3, 3)]:
+        sd = net.state_dict()
+        sd[a[0]][a[1]] = s.a_values[j]
+        sd[b[0]][b[1]] = s.b_values[i]
+        probe = net.copy()
+        probe.load_state_dict(sd)
+        assert s.loss[i, j] == pytest.approx(probe.trace(X, Y, loss=loss).loss, rel=1e-12)
 
 
 def test_the_grid_in_blocks_is_the_net_on_every_point():

@@ -3,7 +3,6 @@
 import base64
 import datetime
 import json
-import math
 import re
 import tracemalloc
 

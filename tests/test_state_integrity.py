@@ -327,10 +327,10 @@ def test_the_landscape_at_a_huge_learning_rate_says_so_in_words():
     state.train(20)
     assert state.trainer.diverged
     assert panel.error.value == ""
-    assert "Undo or Reset" in panel.note.value and panel.image.layout.display == "none"
+    assert "Undo or Reset" in panel.note.value and panel.svg.layout.display == "none"
     state.undo()
     state.reset()
-    assert panel.error.value == "" and panel.note.value == "" and panel.image.layout.display == ""
+    assert panel.error.value == "" and panel.note.value == "" and panel.svg.layout.display == ""
 
 
 # ---------------------------------------------------------------- 8. widgets show the true value

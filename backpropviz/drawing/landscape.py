@@ -84,20 +84,22 @@ def colour_range(loss: np.ndarray) -> tuple[float, float]:
 
 
 def loss_rgb(loss: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """viridis on a log scale from lo to hi, an (…, 3) uint8 array shaped as ``loss``;
-    white where the loss is not a positive finite number."""
+    """viridis on a log scale from lo to hi, an (…, 3) uint8 array shaped as ``loss``:
+    a loss at or below lo (0 too: the best there is) the lowest colour, at or above
+    hi the highest; white where there is no loss (not finite, or below 0)."""
     with np.errstate(all="ignore"):
         t = (np.log10(loss) - np.log10(lo)) / (np.log10(hi) - np.log10(lo))
         idx = np.clip(t * 256, 0, 255)
-        bad = ~(np.isfinite(loss) & (loss > 0))
+        bad = ~(np.isfinite(loss) & (loss >= 0))
     rgb = VIRIDIS[np.where(bad, 0, idx).astype(np.intp)]
     rgb[bad] = NO_COLOUR
     return rgb
 
 
 def nice_ticks(lo: float, hi: float, most: int = 6) -> tuple[np.ndarray, int]:
-    """At most ``most`` round values in [lo, hi] (steps of 1, 2, 2.5 or 5 times a
-    power of ten), and the decimals that write them all apart."""
+    """Round values in [lo, hi] (steps of 1, 2, 2.5 or 5 times a power of ten, at
+    most ``most`` steps apart from first to last: ``most`` + 1 values at most), and
+    the decimals that write them all apart."""
     span = hi - lo
     mag = 10.0 ** np.floor(np.log10(span / most))
     for m in (1.0, 2.0, 2.5, 5.0, 10.0):
@@ -130,56 +132,79 @@ def _num(x: float, decimals: int | None = None) -> str:
     return text.replace("-", "\u2212")
 
 
+def axis_ticks(lo: float, hi: float) -> tuple[np.ndarray, list[str], float]:
+    """An axis from lo to hi: its ticks, their labels, and the offset the labels
+    are counted from (0, unless the values are so large next to their steps that
+    writing them out would take 15 digits: then from the window's middle, rounded
+    to a tick, and the axis's name says so)."""
+    ticks, decimals = nice_ticks(lo, hi)
+    step = float(ticks[1] - ticks[0]) if len(ticks) > 1 else hi - lo
+    offset = 0.0
+    if max(abs(lo), abs(hi)) > 1e4 * step:
+        offset = float(np.round((lo + hi) / 2 / step) * step)
+    return ticks, [_num(t - offset, decimals) for t in ticks], offset
+
+
 def _data_uri(rgb: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(np.ascontiguousarray(rgb))).decode("ascii")
 
 
-def landscape_svg(s: LossSlice, trajectory: np.ndarray | None = None, size: tuple[int, int] | None = None) -> str:
+def landscape_svg(s: LossSlice, trajectory: np.ndarray | None = None,
+                  size: tuple[int, int] | None = None, uid: str = "bpv-landscape") -> str:
     """The slice as an SVG: the loss on a log colour scale (white where it is not
     finite), the current point, the negative gradient (downhill) as an arrow, and
     the path training took (``trajectory``, the two weights at every step).
 
-    The picture is ``WIDTH`` x ``HEIGHT`` px, or scaled to ``size`` (width, height)."""
+    Each grid point's colour fills the cell around it. The picture is ``WIDTH`` x
+    ``HEIGHT`` px, or scaled to ``size`` (width, height); ``uid`` names its clip
+    path, which must differ between pictures on one page. A slice that cannot be
+    drawn (see ``landscape_problem``) raises a ValueError that says why."""
+    problem = landscape_problem(s)
+    if problem:
+        raise ValueError(problem)
     lo, hi = colour_range(s.loss)
     a0, a1, b0, b1 = (float(s.a_values[0]), float(s.a_values[-1]), float(s.b_values[0]),
                       float(s.b_values[-1]))
 
-    def x(a: float) -> float:
-        return LEFT + (a - a0) / (a1 - a0) * (RIGHT - LEFT)
+    def x(a: float) -> float:  # (pixels far outside the picture are as good as ±1e4)
+        return float(np.clip(LEFT + (a - a0) / (a1 - a0) * (RIGHT - LEFT), -1e4, 1e4))
 
     def y(b: float) -> float:
-        return BOTTOM - (b - b0) / (b1 - b0) * (BOTTOM - TOP)
+        return float(np.clip(BOTTOM - (b - b0) / (b1 - b0) * (BOTTOM - TOP), -1e4, 1e4))
 
     w, h = size or (WIDTH, HEIGHT)
-    name_a, name_b = html.escape(entry_name(*s.a)), html.escape(entry_name(*s.b))
     ca, cb = s.centre
+    ticks_a, labels_a, off_a = axis_ticks(a0, a1)
+    ticks_b, labels_b, off_b = axis_ticks(b0, b1)
+    names = [html.escape(entry_name(*entry) + (f" \u2212 {_num(off)}" if off > 0 else
+                                                f" + {_num(-off)}" if off < 0 else ""))
+             for entry, off in ((s.a, off_a), (s.b, off_b))]
+    # half a cell beyond the first and last grid points: each value fills its own cell
+    da, db = (a1 - a0) / (len(s.a_values) - 1) / 2, (b1 - b0) / (len(s.b_values) - 1) / 2
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bpv-landscape-picture" width="{w}" height="{h}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="11" {SVG_CARD} role="img">',
-        f'<title>The loss over {name_a} (across) and {name_b} (up), from {_num(lo)} to {_num(hi)} '
-        f'on a log scale; the red point is the current weights ({_num(ca)}, {_num(cb)}).</title>',
-        '<defs><clipPath id="bpv-landscape-box">'
+        f'<title>The loss over {html.escape(entry_name(*s.a))} (across) and {html.escape(entry_name(*s.b))} '
+        f'(up), coloured on a log scale from {_num(lo)} to {_num(hi)}; the red point is the current '
+        f'weights ({_num(ca)}, {_num(cb)}).</title>',
+        f'<defs><clipPath id="{uid}-box">'
         f'<rect x="{LEFT}" y="{TOP}" width="{RIGHT - LEFT}" height="{BOTTOM - TOP}"/></clipPath></defs>',
         # the heatmap: grid row 0 (the lowest b) at the bottom
-        f'<image href="{_data_uri(loss_rgb(s.loss, lo, hi)[::-1])}" x="{LEFT}" y="{TOP}" '
-        f'width="{RIGHT - LEFT}" height="{BOTTOM - TOP}" preserveAspectRatio="none" '
-        'style="image-rendering:pixelated"/>',
+        f'<image clip-path="url(#{uid}-box)" href="{_data_uri(loss_rgb(s.loss, lo, hi)[::-1])}" '
+        f'x="{x(a0 - da):.2f}" y="{y(b1 + db):.2f}" width="{x(a1 + da) - x(a0 - da):.2f}" '
+        f'height="{y(b0 - db) - y(b1 + db):.2f}" preserveAspectRatio="none" style="image-rendering:pixelated"/>',
         f'<rect x="{LEFT}" y="{TOP}" width="{RIGHT - LEFT}" height="{BOTTOM - TOP}" fill="none" stroke="#333"/>',
     ]
-    ticks, decimals = nice_ticks(a0, a1)
-    for t in ticks:
+    for t, label in zip(ticks_a, labels_a):
         out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{BOTTOM}" y2="{BOTTOM + 4}" stroke="#333"/>'
-                   f'<text x="{x(t):.1f}" y="{BOTTOM + 16}" text-anchor="middle" fill="#333">'
-                   f'{_num(t, decimals)}</text>')
-    ticks, decimals = nice_ticks(b0, b1)
-    for t in ticks:
+                   f'<text x="{x(t):.1f}" y="{BOTTOM + 16}" text-anchor="middle" fill="#333">{label}</text>')
+    for t, label in zip(ticks_b, labels_b):
         out.append(f'<line x1="{LEFT - 4}" x2="{LEFT}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#333"/>'
-                   f'<text x="{LEFT - 7}" y="{y(t) + 4:.1f}" text-anchor="end" fill="#333">'
-                   f'{_num(t, decimals)}</text>')
+                   f'<text x="{LEFT - 7}" y="{y(t) + 4:.1f}" text-anchor="end" fill="#333">{label}</text>')
     out.append(f'<text x="{(LEFT + RIGHT) / 2}" y="{HEIGHT - 18}" text-anchor="middle" font-size="12" '
-               f'fill="#333">{name_a}</text>'
+               f'fill="#333">{names[0]}</text>'
                f'<text transform="translate(16 {(TOP + BOTTOM) / 2}) rotate(-90)" text-anchor="middle" '
-               f'font-size="12" fill="#333">{name_b}</text>')
+               f'font-size="12" fill="#333">{names[1]}</text>')
     # the colour bar: the top of the bar is hi
     bar = loss_rgb(np.geomspace(hi, lo, 256)[:, None], lo, hi)
     span = np.log10(hi) - np.log10(lo)
@@ -193,12 +218,13 @@ def landscape_svg(s: LossSlice, trajectory: np.ndarray | None = None, size: tupl
                    f'<text x="{BAR_RIGHT + 5}" y="{ty + 4:.1f}" font-size="10" fill="#333">{_num(v)}</text>')
     out.append(f'<text x="{BAR_LEFT + 7}" y="{BOTTOM + 16}" text-anchor="middle" fill="#333">loss</text>')
     # the path, the point and the arrow, clipped to the heatmap's box
-    out.append('<g clip-path="url(#bpv-landscape-box)">')
-    if trajectory is not None and len(trajectory) > 1:
-        points = " ".join(f"{x(p):.1f},{y(q):.1f}" for p, q in trajectory if np.isfinite(p) and np.isfinite(q))
+    out.append(f'<g clip-path="url(#{uid}-box)">')
+    path = [] if trajectory is None else [(p, q) for p, q in trajectory if np.isfinite(p) and np.isfinite(q)]
+    if len(path) > 1:
+        points = " ".join(f"{x(p):.1f},{y(q):.1f}" for p, q in path)
         out.append(f'<polyline class="bpv-landscape-path" points="{points}" fill="none" stroke="#fff" '
                    'stroke-width="1.2" opacity="0.9"/>'
-                   f'<circle cx="{x(trajectory[0, 0]):.1f}" cy="{y(trajectory[0, 1]):.1f}" r="2.5" fill="#fff"/>')
+                   f'<circle cx="{x(path[0][0]):.1f}" cy="{y(path[0][1]):.1f}" r="2.5" fill="#fff"/>')
     ga, gb = s.gradient
     norm = float(np.hypot(ga, gb))
     if norm > 0 and np.isfinite(norm):

@@ -1,7 +1,7 @@
 """The loss over a 2-D slice of parameter space: two parameters varied, the rest fixed.
 
-All grid points are evaluated in one batched forward pass (a leading grid axis
-on every array), not one pass per point. With ``l1``/``l2`` the loss is the data
+All grid points are evaluated in one batched forward pass (a nets axis on every
+array that differs between them), not one pass per point. With ``l1``/``l2`` the loss is the data
 loss plus the penalty on the weights, as in ``MLP.trace``.
 """
 
@@ -134,18 +134,21 @@ def _outputs(H: np.ndarray, layers: list, stacks: dict, first: int) -> np.ndarra
             continue
         if varied is not None:
             H, varied = _spread(H, varied), None
-        if H.ndim == 2 and not here:
-            H = f.forward(LINEAR.forward(H, W, Bias))
-            continue
-        if here:  # a stack of nets through a stack of weights (nets, out, in)
-            Z = np.matmul(Ws, H.transpose(1, 0, 2)).transpose(1, 0, 2) + Bs.T[:, :, None]
-        else:
-            Z = matmul_one_thread(W, H.reshape(H.shape[0], -1)).reshape(W.shape[0], *H.shape[1:])
-            Z += Bias[:, None, None]
-        H = f.forward_in_place(Z)
+        H = f.forward_in_place(_linear_stack(H, Ws, Bs) if here else _linear_stack(H, W, Bias))
     if varied is not None:
         H = _spread(H, varied)
     return H.transpose(1, 2, 0)
+
+
+def _linear_stack(H: np.ndarray, W: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Z = W @ H + B for every net of a stack H (in, nets, rows): ``LINEAR`` in the
+    unit-first layout, with one W (out, in) for all the nets, as one product, or
+    one per net (nets, out, in), with B (nets, out)."""
+    if W.ndim == 3:
+        return np.matmul(W, H.transpose(1, 0, 2)).transpose(1, 0, 2) + B.T[:, :, None]
+    Z = matmul_one_thread(W, H.reshape(H.shape[0], -1)).reshape(W.shape[0], *H.shape[1:])
+    Z += B[:, None, None]
+    return Z
 
 
 def _spread(H: np.ndarray, varied: tuple[list[int], np.ndarray]) -> np.ndarray:

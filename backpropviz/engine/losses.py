@@ -164,6 +164,7 @@ class BCELoss(Loss):
             # multiplied by 0), so take one log per value instead of two.
             with np.errstate(divide="ignore", invalid="ignore"):
                 ll = np.log(np.where(Y == 1, H, 1.0 - H))
+                ll[(H < 0) | (H > 1)] = np.nan  # the other log is NaN there, and so is its term
             return -np.mean(np.maximum(ll, -100.0, out=ll), axis=(-2, -1))
         return -np.mean(self._log_likelihood(H, Y), axis=(-2, -1))
 

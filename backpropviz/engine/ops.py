@@ -67,17 +67,7 @@ class Linear:
 
     @staticmethod
     def forward(H: np.ndarray, W: np.ndarray, B: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-        """Z for rows H (rows, in); W may also be a stack (G, out, in) with B (G, out),
-        one net per leading index (the loss landscape's grid of nets); ``out``
-        receives Z when given (a reused buffer)."""
-        if W.ndim == 3:
-            Z = np.matmul(H, np.swapaxes(W, 1, 2))
-            Z += B[:, None, :]
-            return Z
-        if H.ndim == 3 and out is None:  # a stack of nets, one W: one product, not one per net
-            Z = (H.reshape(-1, H.shape[-1]) @ W.T).reshape(*H.shape[:-1], W.shape[0])
-            Z += B
-            return Z
+        """Z for rows H (rows, in); ``out`` receives Z when given (a reused buffer)."""
         Z = H @ W.T if out is None else np.matmul(H, W.T, out=out)
         Z += B
         return Z

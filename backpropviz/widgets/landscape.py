@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import secrets
 from typing import Any
 
 import ipywidgets as widgets
@@ -44,7 +45,8 @@ class LandscapePanel(Panel, widgets.VBox):
         self.b = widgets.Dropdown(description="up")
         self.span = widgets.BoundedFloatText(value=span, min=0.01, max=20.0, step=0.1,
                                              description="± span", layout=widgets.Layout(width="12em"))
-        self.image = widgets.HTML()  # the picture, an SVG (see ``landscape_svg``)
+        self.svg = widgets.HTML()  # the picture (see ``landscape_svg``)
+        self._uid = secrets.token_hex(6)  # its clip path's name, its own on the page
         self._window: tuple | None = None  # (a, b, span, (a0, b0)) the picture is drawn over
         self._inputs: tuple | None = None  # what the loss over the window was computed from
         self.note = widgets.HTML()
@@ -52,7 +54,7 @@ class LandscapePanel(Panel, widgets.VBox):
         self._active = active
         self._entries: dict[str, tuple] = {}
         super().__init__([widgets.HBox([self.a, self.b, self.span], layout=widgets.Layout(flex_flow="row wrap")),
-                          self.note, self.image, self.error])
+                          self.note, self.svg, self.error])
         self.add_class("bpv-landscape")
         self._sync_menus()
         for w in (self.a, self.b, self.span):
@@ -139,11 +141,11 @@ class LandscapePanel(Panel, widgets.VBox):
         drawable = landscape_problem(self.slice)
         if drawable:
             self.note.value = f'<div class="bpv-error" role="status">{html.escape(drawable)}</div>'
-            self.image.layout.display = "none"
+            self.svg.layout.display = "none"
             return
         self.note.value = ""
-        self.image.layout.display = ""
-        self.image.value = landscape_svg(self.slice, self.trajectory())
+        self.svg.layout.display = ""
+        self.svg.value = landscape_svg(self.slice, self.trajectory(), uid=f"bpv-landscape-{self._uid}")
 
     def _loss_inputs(self, params: dict, a: tuple, b: tuple, window: tuple) -> tuple:
         """Everything the loss over the window depends on, as comparable values:

@@ -131,6 +131,7 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
             '<b>downhill</b> (◀ decrease or ▶ increase the parameter to lower the loss).</small>')
         self.section = widgets.ToggleButtons(description="sliders of", style={"button_width": "auto"},
                                              layout=widgets.Layout(display="none"))
+        self._cells: dict[tuple, str] = {}  # the gradient beside each slider on the page
         self._entries: list = []
         self._on_page: list = []  # the entries whose sliders are on the page
         super().__init__([panel_style(), widgets.HBox([self.reset_button, self.loss_label]), self.legend,
@@ -195,10 +196,11 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
 
     def gradient(self, name: str, index: tuple[int, ...]) -> str:
         """The HTML shown beside one slider: its gradient and the downhill arrow."""
-        trace, key = self.state.trace, (name, tuple(index))
-        if key not in self.sliders:
-            raise KeyError(f"no slider for {entry_label(*key)}")
-        return gradient_html(float(trace.gradients()[name][key[1]]), float(trace.parameters()[name][key[1]]))
+        key = (name, tuple(index))
+        if key not in self._cells:
+            where = "on the page (choose its layer above the sliders)" if key in self.sliders else "for it"
+            raise KeyError(f"no slider {where}: {entry_label(*key)}")
+        return self._cells[key]
 
     def slider(self, name: str, index: tuple[int, ...]) -> widgets.FloatSlider:
         """The slider of one entry: ``sliders.slider("layer1.weight", (0, 1))``."""
@@ -272,9 +274,10 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
                     self._expect_echo(slider, value)
         # One cell per slider on the page (what `gradient` returns), joined into one column.
         shown = set(self._on_page)
-        cells = "".join(f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">'
-                        f'{gradient_html(float(grads[n][i]), float(params[n][i]))}</div>'
-                        for n, i in self._entries if (n, i) in shown)
+        self._cells = {(n, i): gradient_html(float(grads[n][i]), float(params[n][i]))
+                       for n, i in self._entries if (n, i) in shown}
+        cells = "".join(f'<div class="bpv-grad" style="height:{ROW}px;line-height:{ROW}px">{c}</div>'
+                        for c in self._cells.values())
         self.gradient_column.value = f'<div style="padding-top:1px">{cells}</div>'
         self.loss_label.value = (
             f'<span style="font-family:monospace">loss = {html.escape(f"{trace.loss:.6g}")}</span>')

@@ -217,6 +217,12 @@ def open_explorer(page, base: str, notebook: str, width: int, height: int):
     return page.locator(".bpv-explorer").first
 
 
+def open_section(explorer, title: str) -> None:
+    """Unfold one of an Explorer's folded sections (an ipywidgets Accordion) by its title."""
+    explorer.locator(".jupyter-widget-Collapse-header, .lm-Collapse-header, .p-Collapse-header",
+                     has_text=title).first.click()
+
+
 def error_outputs(page) -> list[str]:
     """Texts of error outputs (tracebacks, stderr) in the open notebook."""
     return page.eval_on_selector_all(

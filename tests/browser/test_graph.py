@@ -13,7 +13,8 @@ import pytest
 import backpropviz as bpv
 from backpropviz.drawing.graph import cell, fmt
 
-from .conftest import ARTIFACTS, drag, error_outputs, open_and_run, open_explorer, wait_for_text
+from .conftest import (ARTIFACTS, drag, error_outputs, open_and_run, open_explorer, open_section,
+                       wait_for_text)
 
 NOTEBOOK = "00_one_expression.ipynb"
 
@@ -131,8 +132,7 @@ def test_the_quiz_in_the_graph(lesson):
 
 def test_the_explorers_graph_follows_the_stepper_and_the_sliders(lab, page):
     explorer = open_explorer(page, lab[0], "03_drag_the_weights.ipynb", 1280, 720)
-    explorer.locator(".jupyter-widget-Collapse-header, .lm-Collapse-header, .p-Collapse-header",
-                     has_text="Computation graph").first.click()
+    open_section(explorer, "Computation graph")
     graph = explorer.locator(".bpv-graph")
     graph.scroll_into_view_if_needed()
     wait_for_text(graph, "Step 1 of 17 · forward pass · Z1")

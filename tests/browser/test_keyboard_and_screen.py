@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, open_and_run, open_explorer, wait_for_text
+from .conftest import ARTIFACTS, open_and_run, open_explorer, open_section, wait_for_text
 
 CONTROLS = ("button, input:not([type=hidden]), select, textarea, [role=slider], "
             "[contenteditable=true]")
@@ -30,8 +30,7 @@ def test_tab_reaches_every_control_and_keys_operate_them(lab, page):
     explorer.scroll_into_view_if_needed()
     # every visible, enabled control, by position; the folded sections are opened first
     for title in ("Data", "Architecture", "Save and load"):
-        explorer.locator(".jupyter-widget-Collapse-header, .lm-Collapse-header, .p-Collapse-header",
-                         has_text=title).first.click()
+        open_section(explorer, title)
     expected = set(page.evaluate(f"""() => {{
         const root = document.querySelector('.bpv-explorer');
         return [...root.querySelectorAll({CONTROLS!r})]

@@ -7,7 +7,8 @@ import re
 import numpy as np
 from seed_text import SEED_TEXT
 
-from .conftest import ARTIFACTS, drag, error_outputs, open_and_run, open_explorer, wait_for_text
+from .conftest import (ARTIFACTS, drag, error_outputs, open_and_run, open_explorer, open_section,
+                       wait_for_text)
 
 
 def _steps(training) -> int:
@@ -69,8 +70,7 @@ def test_play_trains_and_reset_returns_to_the_start(lab, page):
 
 def test_the_loss_landscape_opens_and_its_point_follows_a_slider(lab, page):
     explorer = open_explorer(page, lab[0], "03_drag_the_weights.ipynb", 1280, 720)
-    explorer.locator(".jupyter-widget-Collapse-header, .lm-Collapse-header, .p-Collapse-header",
-                     has_text="Loss landscape").first.click()
+    open_section(explorer, "Loss landscape")
     picture = explorer.locator(".bpv-landscape svg.bpv-landscape-picture")
     picture.scroll_into_view_if_needed()
     picture.wait_for(state="visible")
