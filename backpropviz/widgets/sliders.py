@@ -269,7 +269,7 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
                         else:
                             slider.min, slider.max = -bound, bound
                     self._expect_echo(slider, slider.value)  # the page places it anew
-                if slider.value not in (value, self._shown(slider, value)):
+                if slider.value != value and slider.value != self._shown(slider, value):
                     slider.value = value
                     self._expect_echo(slider, value)
         # One cell per slider on the page (what `gradient` returns), joined into one column.
