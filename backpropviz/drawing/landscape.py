@@ -167,10 +167,10 @@ def landscape_svg(s: LossSlice, trajectory: np.ndarray | None = None,
                       float(s.b_values[-1]))
 
     def x(a: float) -> float:  # (pixels far outside the picture are as good as ±1e4)
-        return float(np.clip(LEFT + (a - a0) / (a1 - a0) * (RIGHT - LEFT), -1e4, 1e4))
+        return min(max(LEFT + (float(a) - a0) / (a1 - a0) * (RIGHT - LEFT), -1e4), 1e4)
 
     def y(b: float) -> float:
-        return float(np.clip(BOTTOM - (b - b0) / (b1 - b0) * (BOTTOM - TOP), -1e4, 1e4))
+        return min(max(BOTTOM - (float(b) - b0) / (b1 - b0) * (BOTTOM - TOP), -1e4), 1e4)
 
     w, h = size or (WIDTH, HEIGHT)
     ca, cb = s.centre
