@@ -15,11 +15,11 @@ import numpy as np
 from ._checks import as_int, positive_finite
 from .grid import matmul_one_thread
 from .limits import MAX_LANDSCAPE, check_count
-from .ops import LINEAR, PENALTY
+from .ops import PENALTY
 from .losses import get_loss
 from .mlp import MLP
 from .paths import parse_entry
-from .trace import grad_key
+from .trace import Trace, grad_key
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,9 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
                 Bias[(slice(None), *idx)] = vals
                 units.add(idx[0])
         stacks[l] = (W, Bias, sorted(units))
-    first = min(stacks)
-    H = t["X"] if first == 1 else t[f"H{first - 1}"]  # every net agrees up to there
     loss_fn = get_loss(loss_name)
     with np.errstate(all="ignore"):
-        values = loss_fn.batch_forward(_outputs(H, layers, stacks, first), t["Y"])
+        values = loss_fn.batch_forward(_outputs(t, layers, stacks), t["Y"])
         if t.l1 or t.l2:
             weights = [stacks[l][0] if l in stacks else W for l, (W, _, _) in enumerate(layers, 1)]
             values = values + PENALTY.forward(weights, t.l1, t.l2)
@@ -97,33 +95,32 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
     return LossSlice((a[0], ia), (b[0], ib), av, bv, values, (ca, cb), grad)
 
 
-def _outputs(H: np.ndarray, layers: list, stacks: dict, first: int) -> np.ndarray:
-    """The outputs (nets, rows, outputs) of the grid's nets, from the layer
-    ``first`` on, where ``H`` (rows, units) is what they all agree on.
+def _outputs(t: Trace, layers: list, stacks: dict) -> np.ndarray:
+    """The outputs (nets, rows, outputs) of the grid's nets. Every net agrees with
+    the trace ``t`` (the current weights) up to the first layer that varies.
 
-    In the first layer that varies, the nets differ only in the one or two units
-    whose weight or bias varies: H stays one (rows, units) array, with ``varied``
-    = (those units, their outputs in every net (k, nets, rows)). From the layer
-    after on, H is a stack (units, nets, rows): unit first, so that a layer is
-    one matrix product with a long inner dimension and every elementwise step
-    runs over long rows (the (nets, rows, units) order made numpy's loops 8
-    values long, three times slower)."""
-    varied: tuple[list[int], np.ndarray] | None = None
-    for l in range(first, len(layers) + 1):
+    There the nets differ only in the one or two units whose weight or bias
+    varies: ``varied`` = (those units, their outputs in every net (k, nets,
+    rows)), the other units' outputs are the trace's. From the layer after on,
+    H is a stack (units, nets, rows): unit first, so that a layer is one matrix
+    product with a long inner dimension and every elementwise step runs over
+    long rows (the (nets, rows, units) order made numpy's loops 8 values long,
+    three times slower)."""
+    first = min(stacks)
+    H = t["X"] if first == 1 else t[f"H{first - 1}"]
+    Ws, Bs, units = stacks[first]
+    f = layers[first - 1][2]
+    Wu = Ws[:, units, :].transpose(1, 0, 2)  # (k, nets, in): one product for every net and unit
+    Zu = matmul_one_thread(Wu.reshape(-1, Wu.shape[-1]), H.T).reshape(len(units), len(Ws), len(H))
+    Zu += Bs[:, units].T[:, :, None]
+    varied: tuple[list[int], np.ndarray] | None = (units, f.forward_in_place(Zu))
+    H = t[f"H{first}"]
+    for l in range(first + 1, len(layers) + 1):
         W, Bias, f = layers[l - 1]
-        here = l in stacks
-        if here:
-            Ws, Bs, units = stacks[l]
-        if here and H.ndim == 2 and varied is None:
-            Wu = Ws[:, units, :].transpose(1, 0, 2)  # (k, nets, in): one product for every net and unit
-            Zu = matmul_one_thread(Wu.reshape(-1, Wu.shape[-1]), H.T).reshape(len(units), len(Ws), len(H))
-            Zu += Bs[:, units].T[:, :, None]
-            H, varied = f.forward(LINEAR.forward(H, W, Bias)), (units, f.forward_in_place(Zu))
-            continue
-        if varied is not None and not here:  # the nets' differences in a few units, spread
+        if varied is not None and l not in stacks:  # the nets' differences in a few units, spread
             u, Hu = varied
-            change = Hu - H[:, u].T[:, None, :]  # (k, nets, rows): Z = the shared Z + W[:, u] @ change
-            base = LINEAR.forward(H, W, Bias)
+            change = Hu - H[:, u].T[:, None, :]  # (k, nets, rows): Z = the trace's Z + W[:, u] @ change
+            base = t[f"Z{l}"]
             Z = np.empty((W.shape[0], *Hu.shape[1:]))
             for o in range(W.shape[0]):
                 np.multiply(change[0], W[o, u[0]], out=Z[o])
@@ -134,7 +131,8 @@ def _outputs(H: np.ndarray, layers: list, stacks: dict, first: int) -> np.ndarra
             continue
         if varied is not None:
             H, varied = _spread(H, varied), None
-        H = f.forward_in_place(_linear_stack(H, Ws, Bs) if here else _linear_stack(H, W, Bias))
+        Ws, Bs, _ = stacks.get(l, (W, Bias, None))
+        H = f.forward_in_place(_linear_stack(H, Ws, Bs))
     if varied is not None:
         H = _spread(H, varied)
     return H.transpose(1, 2, 0)
