@@ -187,7 +187,7 @@ def test_the_landscape_picture_shows_its_colour_scale_axes_and_the_point():
 def test_the_loss_colours_are_viridis_on_a_log_scale_and_white_where_there_is_no_loss():
     rgb = loss_rgb(np.array([0.01, 0.1, 1.0, np.nan, -1.0, np.inf]), 0.01, 1.0)
     assert tuple(rgb[0]) == tuple(VIRIDIS[0]) and tuple(rgb[2]) == tuple(VIRIDIS[255])
-    assert tuple(rgb[1]) == tuple(VIRIDIS[128])  # halfway on a log scale
+    assert tuple(rgb[1]) == tuple(VIRIDIS[127])  # halfway on a log scale (255 steps, as every map here)
     assert all(tuple(c) == (255, 255, 255) for c in rgb[3:])
     assert tuple(loss_rgb(np.array([5.0]), 0.01, 1.0)[0]) == tuple(VIRIDIS[255])  # beyond the top
     # a loss of exactly 0 (a saturated sigmoid) is the best there is, not "no loss"

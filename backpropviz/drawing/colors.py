@@ -46,8 +46,9 @@ DIVERGING_LIGHT = np.round(255.0 - (255.0 - DIVERGING) * 0.55).astype(np.uint8)
 
 
 def diverging_rgb(values: np.ndarray, lo: float, hi: float, out: np.ndarray | None = None,
-                  lut: np.ndarray = DIVERGING) -> np.ndarray:
-    """Map ``values`` from [lo, hi] to RGB through ``lut``; NaN becomes grey."""
+                  lut: np.ndarray = DIVERGING, nan_colour: tuple[int, int, int] = (200, 200, 200)) -> np.ndarray:
+    """Map ``values`` from [lo, hi] to RGB through ``lut`` (any 256-colour table);
+    NaN becomes ``nan_colour`` (grey)."""
     scale = 255.0 / (hi - lo) if hi > lo else 0.0
     with np.errstate(invalid="ignore"):
         idx = np.clip((values - lo) * scale, 0, 255)
@@ -55,7 +56,7 @@ def diverging_rgb(values: np.ndarray, lo: float, hi: float, out: np.ndarray | No
     idx = np.where(nan, 0, idx).astype(np.intp)
     rgb = np.take(lut, idx, axis=0, out=out)
     if nan.any():
-        rgb[nan] = (200, 200, 200)
+        rgb[nan] = nan_colour
     return rgb
 
 

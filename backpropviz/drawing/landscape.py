@@ -20,7 +20,7 @@ from matplotlib import colormaps
 
 from ..engine.landscape import LossSlice
 from ..engine.trace import entry_name
-from .colors import SVG_CARD
+from .colors import SVG_CARD, diverging_rgb
 
 #: viridis, 256 colours (the scale matplotlib's ``imshow`` used for this picture).
 VIRIDIS = np.round(colormaps["viridis"](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
@@ -88,12 +88,8 @@ def loss_rgb(loss: np.ndarray, lo: float, hi: float) -> np.ndarray:
     a loss at or below lo (0 too: the best there is) the lowest colour, at or above
     hi the highest; white where there is no loss (not finite, or below 0)."""
     with np.errstate(all="ignore"):
-        t = (np.log10(loss) - np.log10(lo)) / (np.log10(hi) - np.log10(lo))
-        idx = np.clip(t * 256, 0, 255)
-        bad = ~(np.isfinite(loss) & (loss >= 0))
-    rgb = VIRIDIS[np.where(bad, 0, idx).astype(np.intp)]
-    rgb[bad] = NO_COLOUR
-    return rgb
+        logs = np.where(np.isfinite(loss) & (loss >= 0), np.log10(loss), np.nan)
+    return diverging_rgb(logs, np.log10(lo), np.log10(hi), lut=VIRIDIS, nan_colour=NO_COLOUR)
 
 
 def nice_ticks(lo: float, hi: float, most: int = 6) -> tuple[np.ndarray, int]:
