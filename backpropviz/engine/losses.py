@@ -154,18 +154,18 @@ class BCELoss(Loss):
     def _log_likelihood(H: np.ndarray, Y: np.ndarray) -> np.ndarray:
         """Y·log H + (1 − Y)·log(1 − H), the logs clamped at −100 as PyTorch does."""
         with np.errstate(divide="ignore", invalid="ignore"):
+            if np.all((Y == 0) | (Y == 1)):
+                # Classes: each term is exactly one of the two logs (the other is
+                # multiplied by 0), so take one log per value instead of two: the
+                # same numbers (the loss landscape's stack of nets, twice as fast).
+                ll = np.log(np.where(Y == 1, H, 1.0 - H))
+                ll[(H < 0) | (H > 1)] = np.nan  # the other log is NaN there, and so is its term
+                return np.maximum(ll, -100.0, out=ll)
             log_h = np.maximum(np.log(H), -100.0)
             log_1mh = np.maximum(np.log(1.0 - H), -100.0)
         return Y * log_h + (1.0 - Y) * log_1mh
 
     def batch_forward(self, H: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        if np.all((Y == 0) | (Y == 1)):
-            # Classes: each term is exactly one of the two logs (the other is
-            # multiplied by 0), so take one log per value instead of two.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ll = np.log(np.where(Y == 1, H, 1.0 - H))
-                ll[(H < 0) | (H > 1)] = np.nan  # the other log is NaN there, and so is its term
-            return -np.mean(np.maximum(ll, -100.0, out=ll), axis=(-2, -1))
         return -np.mean(self._log_likelihood(H, Y), axis=(-2, -1))
 
     def grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.ndarray:
