@@ -218,7 +218,7 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
             # Not a move: the weight stays, and the slider holds it as the page
             # shows it (sent to the page if the echo was of an older value).
             with self.syncing():
-                slider.value = self._shown(slider, float(self.state.trace.parameters()[name][index]))
+                slider.value = self._as_page_holds(slider, float(self.state.trace.parameters()[name][index]))
             return
         self._active = (name, index)
         try:
@@ -269,7 +269,7 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
                         else:
                             slider.min, slider.max = -bound, bound
                     self._expect_echo(slider, slider.value)  # the page places it anew
-                if slider.value != value and slider.value != self._shown(slider, value):
+                if slider.value != value and slider.value != self._as_page_holds(slider, value):
                     slider.value = value
                     self._expect_echo(slider, value)
         # One cell per slider on the page (what `gradient` returns), joined into one column.
@@ -310,7 +310,7 @@ class WeightSliders(Panel, StaticFallback, widgets.VBox):
         return value == page_value(weight, slider.min, slider.max, slider.step or 0.0)
 
     @staticmethod
-    def _shown(slider: widgets.FloatSlider, weight: float) -> float:
+    def _as_page_holds(slider: widgets.FloatSlider, weight: float) -> float:
         """``weight`` as the page holds it: the value nearest it that the page reads
         back unchanged (0 for inf or NaN, which no slider can show)."""
         value = weight if math.isfinite(weight) else 0.0
