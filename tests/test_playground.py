@@ -272,7 +272,7 @@ def test_landscape_centre_is_the_current_loss_and_the_arrow_points_downhill(moon
     assert land.active and land.svg.value.startswith("<svg")
     s = land.slice
     mid = len(s.a_values) // 2
-    assert s.loss[mid, mid] == pytest.approx(e.state.trace.loss, rel=1e-12)
+    assert s.loss[mid, mid] == pytest.approx(e.state.trace.loss, rel=1e-6)  # hidden layers in single
     key_a, key_b = s.a, s.b
     assert s.gradient[0] == e.state.trace.gradients()[key_a[0]][key_a[1]]
     # a small step along -gradient lowers the loss, as the arrow says

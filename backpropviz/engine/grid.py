@@ -28,7 +28,7 @@ def matmul_one_thread(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     waiting for its share (the same product took twice the CPU time)."""
     m, k = A.shape
     n = B.shape[1]
-    out = np.empty((m, n))
+    out = np.empty((m, n), dtype=np.result_type(A, B))
     if m * n * k <= ONE_THREAD_PRODUCT:
         return np.matmul(A, B, out=out)
     if n >= m:

@@ -36,6 +36,10 @@ class LandscapePanel(Panel, widgets.VBox):
     #: The window is centred again when the point is farther than this share of
     #: the span from the window's centre.
     RECENTRE = 0.75
+    #: The precision of the hidden layers of the window's nets (see ``loss_slice``):
+    #: single, twice as fast, and within about 1e-6 of double, far below a colour step.
+    #: Every number the picture prints (weights, gradient) comes from the trace.
+    DTYPE = np.float32
 
     def __init__(self, state: ExplorerState, resolution: int = 31, span: float = 1.0,
                  active: bool = True) -> None:
@@ -134,7 +138,7 @@ class LandscapePanel(Panel, widgets.VBox):
             self._inputs = None
             self.slice = loss_slice(state.net, state.X, state.trainer.Y, state.loss, a, b,
                                     span=span, resolution=self.resolution,
-                                    l1=state.l1, l2=state.l2,
+                                    l1=state.l1, l2=state.l2, dtype=self.DTYPE,
                                     around=None if window is None else window[3])
             self._inputs = inputs
         self._window = window
