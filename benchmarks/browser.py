@@ -2,12 +2,17 @@
 
 In a real JupyterLab in headless Chromium (as the browser tests run it), a
 notebook shows the Explorer on the seed's 2-2-1 net (as the class notebooks do),
-the Explorer on a 2-8-8-1 net over 200 rows (105 sliders), and a naive widget (a slider whose callback re-renders a figure with contourf, scatter and
-savefig). Then notebook 05's own page, run to its end (its Explorer on a 2-8-8-3
-net by then, 123 parameters, the sliders one layer at a time), and as the
-baseline in the same run the same page with all 123 sliders on it at once. For each, the benchmark focuses the slider's handle and presses an
-arrow key, then waits until the new image has been decoded and painted; it
-times that in the page with ``performance.now()``, over ``--presses`` presses.
+the Explorer on a 2-8-8-1 net over 200 rows (105 sliders), a naive widget (a
+slider whose callback re-renders a figure with contourf, scatter and savefig),
+and the floor: a slider whose callback does no work but swap in one of two
+images made beforehand, the size of the Explorer's boundary (what any widget
+pays for the round trip through kernel, server and page on this machine, now).
+Then notebook 05's own page, run to its end (its Explorer on a 2-8-8-3 net by
+then, 123 parameters, the sliders one layer at a time), and as the baseline in
+the same run the same page with all 123 sliders on it at once. For each, the
+benchmark focuses the slider's handle and presses an arrow key, then waits until
+the new image has been decoded and painted; it times that in the page with
+``performance.now()``, over ``--presses`` presses.
 
     python benchmarks/browser.py            # p50 / p95 for both
     python benchmarks/browser.py --check    # exit 1 if a p95 > 60 ms
@@ -82,6 +87,31 @@ box.add_class("bench-naive")
 box
 """
 
+FLOOR = """\
+# The floor: a slider whose callback only swaps in one of two images made
+# beforehand (JPEGs the size of the Explorer's boundary): the round trip through
+# the kernel, the server and the page with no work at all.
+def picture(p):
+    fig = Figure(figsize=(4.2, 4.0), dpi=100)
+    FigureCanvasAgg(fig)
+    fig.add_subplot().contourf(gx, gy, p, levels=20, cmap="PuOr")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="jpeg")
+    return buf.getvalue()
+
+floor_images = [picture(gx), picture(gy)]
+floor_slider = widgets.FloatSlider(value=0.0, min=-2.0, max=2.0, step=0.01, description="floor w")
+floor_image = widgets.Image(format="jpeg", value=floor_images[0])
+
+def swap(change):
+    floor_image.value = floor_images[round(change["new"] * 100) % 2]
+
+floor_slider.observe(swap, "value")
+floor_box = widgets.VBox([floor_slider, floor_image])
+floor_box.add_class("bench-floor")
+floor_box
+"""
+
 # Resolves when the image inside `root` has a new src, decoded and painted.
 WATCH = """
 ([root]) => {
@@ -107,6 +137,7 @@ def notebook(folder: Path) -> str:
         nbformat.v4.new_code_cell("import numpy as np\n" + SEED),
         nbformat.v4.new_code_cell(EXPLORER),
         nbformat.v4.new_code_cell(NAIVE),
+        nbformat.v4.new_code_cell(FLOOR),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, folder / "bench.ipynb")
@@ -130,8 +161,8 @@ def measure(page, slider_root: str, image_root: str, label: str, presses: int) -
     return np.array(times)
 
 
-def run(browser, presses: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(seed Explorer, 2-8-8-1 Explorer, naive) latencies in ms, in ``browser``
+def run(browser, presses: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(seed Explorer, 2-8-8-1 Explorer, naive, floor) latencies in ms, in ``browser``
     against a JupyterLab started for the run."""
     with tempfile.TemporaryDirectory() as tmp:
         server = _serve(Path(tmp), "lab")
@@ -144,10 +175,11 @@ def run(browser, presses: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             seed = measure(page, ".bench-seed", ".bench-seed .bpv-boundary", "layer1.weight[0,1]", presses)
             fast = measure(page, ".bench-fast", ".bench-fast .bpv-boundary", "layer1.weight[0,1]", presses)
             naive = measure(page, ".bench-naive", ".bench-naive", "naive w", presses)
+            floor = measure(page, ".bench-floor", ".bench-floor", "floor w", presses)
             page.close()
         finally:
             server.close()
-    return seed, fast, naive
+    return seed, fast, naive, floor
 
 
 #: Notebook 05 and the slider pressed there (in the layer its page shows first).
@@ -193,10 +225,12 @@ def report_page(shown: np.ndarray, every: np.ndarray, presses: int) -> bool:
     return ok
 
 
-def report(seed: np.ndarray, fast: np.ndarray, naive: np.ndarray, presses: int) -> bool:
+def report(seed: np.ndarray, fast: np.ndarray, naive: np.ndarray, floor: np.ndarray,
+           presses: int) -> bool:
     rows = [("Explorer, seed 2-2-1 net (the class)", seed),
             ("Explorer, 2-8-8-1 net, 200 rows", fast),
-            ("naive widget (savefig)", naive)]
+            ("naive widget (savefig)", naive),
+            ("floor: a slider swapping two images", floor)]
     print(f"slider key press to the new image on screen, JupyterLab + Chromium, {presses} presses")
     print(f"{'':38s} {'p50 ms':>8s} {'p95 ms':>8s}")
     for label, t in rows:
@@ -217,12 +251,12 @@ def main(argv=None) -> int:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            seed, fast, naive = run(browser, args.presses)
+            seed, fast, naive, floor = run(browser, args.presses)
             shown, every = run_page(browser, args.presses)
         finally:
             browser.close()
     ok = report_page(shown, every, args.presses)
-    ok = report(seed, fast, naive, args.presses) and ok
+    ok = report(seed, fast, naive, floor, args.presses) and ok
     return 1 if args.check and not ok else 0
 
 
