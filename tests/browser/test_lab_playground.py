@@ -109,15 +109,16 @@ def test_browser_benchmark_runs_and_reports(browser, capsys):
     # (How fast is the benchmark's business: `make bench`. Here: that it measures and says so.)
     bench = _benchmark()
     # each key press moves a slider and redraws its picture, or run() times out
-    seed, fast, naive = bench.run(browser, presses=3)
-    for times in (seed, fast, naive):
+    seed, fast, naive, floor = bench.run(browser, presses=3)
+    for times in (seed, fast, naive, floor):
         assert times.shape == (3,) and np.isfinite(times).all() and (times > 0).all()
-    bench.report(seed, fast, naive, 3)
+    bench.report(seed, fast, naive, floor, 3)
     out = capsys.readouterr().out.splitlines()
     # the table shows p50 and p95 of what was measured, row by row
     for label, times in [("Explorer, seed 2-2-1 net (the class)", seed),
                          ("Explorer, 2-8-8-1 net, 200 rows", fast),
-                         ("naive widget (savefig)", naive)]:
+                         ("naive widget (savefig)", naive),
+                         ("floor: a slider swapping two images", floor)]:
         (row,) = [line for line in out if line.startswith(label)]
         assert row[len(label):].split() == [f"{np.median(times):.1f}", f"{np.percentile(times, 95):.1f}"]
     assert out[-1].startswith(f"goal: the class Explorer's p95 <= {bench.GOAL_P95_MS:g} ms: ")
@@ -128,7 +129,7 @@ def test_browser_benchmark_verdict_follows_its_goal(capsys):
     goal = bench.GOAL_P95_MS
     slow = np.full(3, 10 * goal)
     # only the class Explorer counts; "at most" includes the goal; p95, not the median
-    assert bench.report(np.full(3, goal), slow, slow, 3) is True
+    assert bench.report(np.full(3, goal), slow, slow, slow, 3) is True
     assert capsys.readouterr().out.splitlines()[-1].endswith(" ms: ok")
-    assert bench.report(np.array([goal / 2, goal / 2, 2 * goal]), slow, slow, 3) is False
+    assert bench.report(np.array([goal / 2, goal / 2, 2 * goal]), slow, slow, slow, 3) is False
     assert capsys.readouterr().out.splitlines()[-1].endswith(" ms: MISSED")
