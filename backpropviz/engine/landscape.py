@@ -123,8 +123,10 @@ def _outputs(t: Trace, layers: list, stacks: dict, dtype: np.dtype) -> np.ndarra
     Ws, Bs, units = stacks[first]
     f = layers[first - 1][2]
     work = dtype if first < last else np.dtype(np.float64)
-    Wu = Ws[:, units, :].transpose(1, 0, 2).astype(work, copy=False)  # (k, nets, in): one product for every net and unit
-    Zu = matmul_one_thread(Wu.reshape(-1, Wu.shape[-1]), H.T.astype(work, copy=False)).reshape(len(units), len(Ws), len(H))
+    # (k, nets, in): one product for every net and unit
+    Wu = Ws[:, units, :].transpose(1, 0, 2).astype(work, copy=False)
+    Zu = matmul_one_thread(Wu.reshape(-1, Wu.shape[-1]), H.T.astype(work, copy=False))
+    Zu = Zu.reshape(len(units), len(Ws), len(H))
     Zu += Bs[:, units].T[:, :, None]
     varied: tuple[list[int], np.ndarray] | None = (units, f.forward_in_place(Zu))
     H = t[f"H{first}"].astype(work, copy=False)
@@ -134,11 +136,12 @@ def _outputs(t: Trace, layers: list, stacks: dict, dtype: np.dtype) -> np.ndarra
             u, Hu = varied
             change = Hu - H[:, u].T[:, None, :]  # (k, nets, rows): Z = the trace's Z + W[:, u] @ change
             base = t[f"Z{l}"].astype(work, copy=False)
+            Wv = W[:, u].astype(work)  # work-type scalars: a float64 one makes the product float64
             Z = np.empty((W.shape[0], *Hu.shape[1:]), dtype=work)
             for o in range(W.shape[0]):
-                np.multiply(change[0], W[o, u[0]], out=Z[o])
+                np.multiply(change[0], Wv[o, 0], out=Z[o])
                 for j in range(1, len(u)):
-                    Z[o] += change[j] * W[o, u[j]]
+                    Z[o] += change[j] * Wv[o, j]
                 Z[o] += base[:, o]
         else:
             if varied is not None:
