@@ -1,9 +1,11 @@
 """The playground panels driven headlessly: boundary, training, data, architecture, landscape."""
 
 import asyncio
+import io
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import backpropviz as bpv
 from backpropviz.drawing.boundary import BoundaryPlot, data_limits, labels_of
@@ -42,6 +44,12 @@ def test_boundary_is_the_half_contour_and_counts_mistakes():
     np.testing.assert_allclose(pts[:, 1], -pts[:, 0], atol=0.02)
     wrong = int(np.sum((net.forward(X)[:, 0] > 0.5) != (Y[:, 0] > 0.5)))
     assert frame.wrong_train == wrong
+    # the JPEG is the canvas's RGB: encoded from its RGBX bytes, the file an RGB copy gives
+    w, h = plot.canvas.get_width_height()
+    rgb = Image.frombuffer("RGBA", (w, h), plot.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    buf = io.BytesIO()
+    rgb.save(buf, format="JPEG", quality=85)
+    assert frame.format == "jpeg" and frame.image == buf.getvalue()
 
 
 def test_class_boundaries_lie_where_two_class_scores_tie():

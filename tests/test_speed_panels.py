@@ -4,6 +4,7 @@ time on a big net, and a landscape drawn as an SVG that is never stale."""
 import base64
 import dataclasses
 import io
+import re
 from xml.etree import ElementTree
 
 import numpy as np
@@ -103,7 +104,7 @@ def _fresh(state, panel):
     where the panel centred it: the grid's middle value can be off by an ulp)."""
     s = panel.slice
     return loss_slice(state.net, state.X, state.trainer.Y, state.loss, s.a, s.b,
-                      span=panel.span.value, resolution=panel.resolution, around=panel._window[3])
+                      span=panel.span.value, resolution=panel.resolution, around=panel.window_centre)
 
 
 def _svg(markup):
@@ -145,6 +146,7 @@ def test_the_landscape_redraws_on_every_change_and_is_never_stale(big_state, lan
 
 def test_the_window_stays_while_the_point_is_inside_and_follows_it_out(big_state, landscape):
     start = _window_centre(landscape.slice)
+    assert landscape.window_centre == pytest.approx(start, abs=1e-12)
     heatmap = _heatmap(_svg(landscape.svg.value))
     b0 = big_state.net.state_dict()["layer1.weight"][0, 1]
     heights = []
@@ -293,6 +295,10 @@ SINGLE_CASES = [  # (net, data, loss, a, b): single precision against double
     (lambda: bpv.MLP([2, 5, 5, 1], ["sigmoid", "tanh", "identity"], seed=3),
      lambda: bpv.datasets.plane(80, seed=0), "mse",
      ("layer2.weight", (0, 0)), ("layer3.bias", (0,))),
+    # both axes in the one hidden layer: the varied units feed the output layer directly
+    (lambda: bpv.MLP([2, 4, 1], ["tanh", "sigmoid"], seed=4),
+     lambda: bpv.datasets.circle(60, seed=0), "bce",
+     ("layer1.weight", (0, 0)), ("layer1.weight", (2, 1))),
 ]
 
 
@@ -308,6 +314,32 @@ def test_a_slice_in_single_precision_is_the_double_precision_loss_to_a_millionth
     assert not np.array_equal(single.loss, double.loss)  # it did compute in single precision
 
 
+def test_a_trained_nets_slice_in_single_precision_is_the_double_precision_loss_to_a_few_millionths():
+    X, Y = bpv.datasets.moons(100, noise=0.1, seed=0)
+    state = ExplorerState(bpv.MLP([2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], seed=0), X, Y, loss="bce", lr=0.5)
+    state.train(1500)
+    assert state.trace.loss < 0.01  # confident: the loss is made of tiny terms
+    for a, b in [(("layer1.weight", (0, 0)), ("layer2.weight", (3, 1))),
+                 (("layer2.bias", (5,)), ("layer3.weight", (0, 2)))]:
+        args = (state.net, X, Y, "bce", a, b)
+        double, single = loss_slice(*args, resolution=9), loss_slice(*args, resolution=9, dtype=np.float32)
+        np.testing.assert_allclose(single.loss, double.loss, rtol=5e-6)
+
+
+def test_a_saturated_sigmoid_output_keeps_its_large_loss_in_single_precision():
+    # Z of about 25 at the output: float32's sigmoid would round it to exactly 1 and
+    # clamp the log at -100; the output activation runs in double, so it does not.
+    X, Y = bpv.datasets.moons(40, seed=0)
+    net = bpv.MLP([2, 4, 1], ["tanh", "sigmoid"], seed=0)
+    state = net.state_dict()
+    state["layer2.bias"][0] = 25.0
+    net.load_state_dict(state)
+    args = (net, X, Y, "bce", ("layer1.weight", (0, 0)), ("layer1.bias", (1,)))
+    double, single = loss_slice(*args, resolution=5), loss_slice(*args, resolution=5, dtype=np.float32)
+    assert 10 < double.loss.min() and double.loss.max() < 20  # half the rows are class 0: about 25 / 2
+    np.testing.assert_allclose(single.loss, double.loss, rtol=1e-6)
+
+
 def test_a_slice_of_the_output_layer_alone_is_exact_in_either_precision():
     X, Y = bpv.datasets.moons(50, seed=0)
     net = bpv.MLP([2, 4, 1], ["tanh", "sigmoid"], seed=0)
@@ -316,11 +348,17 @@ def test_a_slice_of_the_output_layer_alone_is_exact_in_either_precision():
                                   loss_slice(*args, resolution=7).loss)
 
 
-def test_a_slice_refuses_other_precisions():
+def test_a_slice_takes_either_precision_by_any_name_and_refuses_others():
     X, Y = bpv.datasets.xor()
-    with pytest.raises(ValueError, match=r"dtype must be np.float64 or np.float32, got <class 'numpy.float16'>"):
-        loss_slice(bpv.examples.seed_net(), X, Y, "mse", ("layer1.weight", (0, 0)), ("layer2.bias", (0,)),
-                   dtype=np.float16)
+    args = (bpv.examples.seed_net(), X, Y, "mse", ("layer1.weight", (0, 0)), ("layer1.bias", (1,)))
+    single = loss_slice(*args, resolution=5, dtype=np.float32).loss
+    np.testing.assert_array_equal(loss_slice(*args, resolution=5, dtype="float32").loss, single)
+    np.testing.assert_array_equal(loss_slice(*args, resolution=5, dtype=float).loss,
+                                  loss_slice(*args, resolution=5).loss)
+    for bad, shown in [(np.float16, "<class 'numpy.float16'>"), ("float128x", "'float128x'"), (3, "3"),
+                       (np.int64, "<class 'numpy.int64'>")]:
+        with pytest.raises(ValueError, match=rf"dtype must be np.float64 or np.float32, got {re.escape(shown)}$"):
+            loss_slice(*args, dtype=bad)
 
 
 def test_loss_slice_around_is_checked():

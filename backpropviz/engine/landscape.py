@@ -48,13 +48,19 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
     ``centre`` is where the net is now), so a picture can stay put while a weight
     moves across it.
 
-    ``dtype=np.float32`` computes the hidden layers after the first varied one in
-    single precision (the output layer and the loss stay in double): about three
-    times faster, and the loss within about 1e-6 of double precision, far finer
-    than a colour step of a picture. The default, ``np.float64``, gives exactly
-    the numbers ``net.trace`` gives at every grid point."""
+    ``dtype=np.float32`` computes the layers from the first varied one on in
+    single precision, up to the output layer's Z; the output activation and the
+    loss stay in double (a saturated sigmoid keeps BCE's large finite loss).
+    About twice as fast, and the loss within a few millionths of double
+    precision, far finer than a colour step of a picture. The default,
+    ``np.float64``, gives exactly the numbers ``net.trace`` gives at every grid
+    point."""
     span = positive_finite("span", span)
-    if dtype not in (np.float64, np.float32):
+    try:
+        work = np.dtype(dtype)
+    except TypeError:
+        work = None
+    if work not in (np.float64, np.float32):
         raise ValueError(f"dtype must be np.float64 or np.float32, got {dtype!r}")
     if around is not None:
         if (not isinstance(around, (tuple, list)) or len(around) != 2
@@ -95,7 +101,7 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
         stacks[l] = (W, Bias, sorted(units))
     loss_fn = get_loss(loss_name)
     with np.errstate(all="ignore"):
-        values = loss_fn.batch_forward(_outputs(t, layers, stacks, np.dtype(dtype)), t["Y"])
+        values = loss_fn.batch_forward(_outputs(t, layers, stacks, work), t["Y"])
         if t.l1 or t.l2:
             weights = [stacks[l][0] if l in stacks else W for l, (W, _, _) in enumerate(layers, 1)]
             values = values + PENALTY.forward(weights, t.l1, t.l2)
@@ -106,8 +112,8 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
 
 def _outputs(t: Trace, layers: list, stacks: dict, dtype: np.dtype) -> np.ndarray:
     """The outputs (nets, rows, outputs) of the grid's nets. Every net agrees with
-    the trace ``t`` (the current weights) up to the first layer that varies; the
-    hidden layers from there on are computed in ``dtype``, the output layer's
+    the trace ``t`` (the current weights) up to the first layer that varies; from
+    there on they are computed in ``dtype`` up to the output layer's Z, its
     activation (and so the loss) in float64.
 
     There the nets differ only in the one or two units whose weight or bias
@@ -127,7 +133,7 @@ def _outputs(t: Trace, layers: list, stacks: dict, dtype: np.dtype) -> np.ndarra
     Wu = Ws[:, units, :].transpose(1, 0, 2).astype(work, copy=False)
     Zu = matmul_one_thread(Wu.reshape(-1, Wu.shape[-1]), H.T.astype(work, copy=False))
     Zu = Zu.reshape(len(units), len(Ws), len(H))
-    Zu += Bs[:, units].T[:, :, None]
+    Zu += Bs[:, units].T.astype(work)[:, :, None]
     varied: tuple[list[int], np.ndarray] | None = (units, f.forward_in_place(Zu))
     H = t[f"H{first}"].astype(work, copy=False)
     for l in range(first + 1, last + 1):

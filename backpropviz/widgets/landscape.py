@@ -37,7 +37,7 @@ class LandscapePanel(Panel, widgets.VBox):
     #: the span from the window's centre.
     RECENTRE = 0.75
     #: The precision of the hidden layers of the window's nets (see ``loss_slice``):
-    #: single, twice as fast, and within about 1e-6 of double, far below a colour step.
+    #: single, twice as fast, and within a few millionths of double, far below a colour step.
     #: Every number the picture prints (weights, gradient) comes from the trace.
     DTYPE = np.float32
 
@@ -65,6 +65,12 @@ class LandscapePanel(Panel, widgets.VBox):
             w.observe(self._redraw, "value")
         state.observe(self._on_trace, "trace")
         self._draw()
+
+    @property
+    def window_centre(self) -> tuple[float, float] | None:
+        """The two parameters' values at the middle of the window the picture is
+        drawn over (None before a picture)."""
+        return None if self._window is None else self._window[3]
 
     @property
     def active(self) -> bool:
