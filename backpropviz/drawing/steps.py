@@ -150,17 +150,24 @@ def step_numbers_html(
     ``mark`` highlights one entry of the result; ``hide_result`` shows it as ``?``.
     """
     roles = {step.upstream: "upstream", step.local: "local"}
-    pieces = []
+    pieces, symbols = [], []
+
+    def term(block: str) -> None:
+        # the symbols before an operand go with it: a line breaks between terms only,
+        # so a number's width cannot move an "=" away from its result
+        syms = "".join(f'<div class="bpv-sym">{html.escape(t)}</div>' for t in symbols)
+        pieces.append(f'<div class="bpv-term">{syms}{block}</div>')
+        symbols.clear()
+
     for token in template(step, trace):
         if isinstance(token, str):
-            pieces.append(f'<div class="bpv-sym">{html.escape(token)}</div>')
+            symbols.append(token)
             continue
         transposed = isinstance(token, tuple)
         name = step.operands[token[1] if transposed else token]
-        pieces.append(_operand_block(name, trace[name], roles.get(name), transposed))
-    pieces.append('<div class="bpv-sym">=</div>')
-    pieces.append(_operand_block(step.name, step.value, None, False, mark=mark,
-                                 hide=hide_result, result=True))
+        term(_operand_block(name, trace[name], roles.get(name), transposed))
+    symbols.append("=")
+    term(_operand_block(step.name, step.value, None, False, mark=mark, hide=hide_result, result=True))
     count = count_line(step, trace)
     count_html = f'<div class="bpv-shapes">{html.escape(count)}</div>' if count else ""
     return (
@@ -186,15 +193,26 @@ def step_title(step: Step, total: int) -> str:
 #: Styles for the classes above; panels include it once.
 STEP_CSS = """
 <style>
-.bpv-expr { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; }
+.bpv-expr { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; container-type: inline-size; }
+.bpv-term { display: flex; align-items: center; gap: 6px; min-width: 0; max-width: 100%; }
 .bpv-operand { display: flex; flex-direction: column; align-items: center;
-  border: 1px solid #ccc; border-radius: 4px; padding: 2px 6px; }
+  border: 1px solid #ccc; border-radius: 4px; padding: 2px 6px; min-width: 0; max-width: 100%;
+  box-sizing: border-box; }
 .bpv-result { border-color: #1f77b4; border-width: 2px; }
 .bpv-name { font-weight: bold; font-family: monospace; }
 .bpv-role { font-size: 80%; color: var(--jp-content-font-color2, #555); font-style: italic; }
 .bpv-shape { font-size: 85%; color: var(--jp-content-font-color2, #555); font-family: monospace; }
 .bpv-sym { font-size: 120%; font-family: monospace; padding: 0 2px; }
+/* NumPy's own line breaks, never the browser's (JupyterLab wraps an output's
+   pre): a matrix wider than its column scrolls instead, so it reads as NumPy
+   prints it and its height does not change with the width of its numbers (a
+   slider move made the stepper, and everything under it, jump by 200 px). */
 .bpv-matrix { margin: 2px 0; line-height: 1.25; font-size: 90%; }
+pre.bpv-matrix { white-space: pre; overflow-x: auto; max-width: 100%;
+  /* small enough that NumPy's 75-character lines fit the column (a monospace
+     character is about 0.6 em; a symbol, padding and border take 48 px) */
+  font-size: min(var(--jp-code-font-size, 13px), calc((100cqi - 48px) / 46)); }
+.bpv-stepper .widget-html-content { min-width: 0; }  /* may be narrower than a matrix */
 .bpv-shapes { margin-top: 4px; color: var(--jp-content-font-color1, #444); font-family: monospace; }
 mark.bpv-quiz { background: #ffd54f; color: #000; outline: 2px solid #e65100; }
 /* Each panel is its own layout and paint island: a redraw inside one panel

@@ -70,6 +70,46 @@ def test_explorer_works_in_notebook_7(notebook7, page):
     wait_for_change(stepper, shown)
 
 
+#: The stepper's box, its operands' right edges, and each matrix's lines: as NumPy
+#: wrote them, and as the page shows them (the pre's height over its line height).
+STEPPER_BOXES = """el => {
+    const box = el.getBoundingClientRect();
+    return {height: Math.round(box.height), right: box.right, widths: [box.width],
+            operands: [...el.querySelectorAll('.bpv-operand')].map(o => o.getBoundingClientRect().right),
+            lines: [...el.querySelectorAll('pre.bpv-matrix')].map(p => [
+                p.textContent.split('\\n').length,
+                Math.round(p.clientHeight / parseFloat(getComputedStyle(p).lineHeight))])};
+}"""
+
+
+def test_the_stepper_keeps_numpys_lines_and_its_height_while_a_slider_moves(lab, page):
+    # Notebook 05's 2-8-8-3 net on 240 rows: Z1 (8 columns) is wider than the
+    # stepper's column at a projector's size. The browser must not wrap its lines
+    # (the student reads the matrix as NumPy prints it), and a number's width must
+    # not move the "=" off its row: the panel, and all under it, would jump.
+    explorer = open_explorer(page, lab[0], "05_beyond_xor.ipynb", 1280, 720)
+    stepper = explorer.locator(".bpv-stepper")
+    slider = explorer.locator(".widget-slider", has=page.locator("label", has_text="layer1.weight[0,1]")).first
+    handle = slider.locator(".noUi-handle")
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    seen = []
+    for key in ["ArrowRight", "ArrowLeft"] * 3:
+        before = stepper.inner_text()
+        handle.press(key)
+        wait_for_change(stepper, before)
+        seen.append(stepper.evaluate(STEPPER_BOXES))
+    assert "shapes: (240, 2) @ (2, 8) + (8,) = (240, 8)" in stepper.inner_text()  # step 1, Z1
+    assert len({s["height"] for s in seen}) == 1, [s["height"] for s in seen]
+    for s in seen:
+        assert s["lines"] and all(numpy == shown for numpy, shown in s["lines"]), s["lines"]
+        assert max(s["operands"]) <= s["right"] + 0.5  # inside the panel: a wide matrix scrolls
+        assert max(s["widths"]) <= 570  # this column is narrower than NumPy's 75 characters at 13 px
+    for pre in stepper.locator("pre.bpv-matrix").all():  # yet every line fits: nothing to scroll
+        assert pre.evaluate("p => p.scrollWidth <= p.clientWidth")
+    stepper.screenshot(path=str(_artifact("stepper-wide-matrix.png")))
+
+
 def test_next_moves_the_stepper_and_the_diagram(lab, page):
     base, _ = lab
     open_and_run(page, base, "02_step_through_the_chain_rule.ipynb")
