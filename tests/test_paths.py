@@ -62,3 +62,36 @@ def test_cross_entropy_paths_sum_too():
 def test_bad_entries_are_named(seed_trace, args, error, message):
     with pytest.raises(error, match=re.escape(message)):
         path_sum(seed_trace, *args)
+
+
+def test_the_drilldown_lists_the_largest_paths_and_folds_the_smaller_rest():
+    from backpropviz.drawing.drilldown import drilldown_html
+
+    X, Y = bpv.datasets.blobs(30, classes=3, seed=0)
+    net = bpv.MLP([2, 8, 8, 3], ["tanh", "tanh", "identity"], seed=0)
+    t = net.trace(X, Y, loss="cross_entropy")
+    ps = path_sum(t, "layer1.weight", (0, 1), sample=4)
+    assert ps.num_paths == len(ps.paths) == 24
+    page = drilldown_html(t, "layer1.weight", (0, 1), sample=4, batch=False)
+    assert "along 24 paths; each contributes the product of the local derivatives on it (the 8 largest listed)" in page
+    listed = re.findall(r"<li>via (unit \d+(?: → unit \d+)*):", page)
+    by_size = sorted(ps.paths, key=lambda p: -abs(p.product))
+    big, small = by_size[:8], by_size[8:]
+    # the eight largest, in the paths' own order (unit by unit)
+    assert listed == [" → ".join(f"unit {u}" for u in p.units) for p in ps.paths if p in big]
+    assert abs(small[0].product) < abs(big[-1].product)  # a real cut, not a tie
+    folded = re.search(r"… and 16 smaller paths \(each at most (\S+) in size\), adding up to (\S+)</li>", page)
+    assert folded is not None
+    assert float(folded.group(1).replace("−", "-")) == pytest.approx(abs(small[0].product), rel=1e-5)
+    assert float(folded.group(2).replace("−", "-")) == pytest.approx(sum(p.product for p in small), rel=1e-5)
+    assert sum(p.product for p in ps.paths) == pytest.approx(ps.total, rel=1e-12)
+
+
+def test_a_drilldown_with_few_paths_lists_them_all_in_order():
+    from backpropviz.drawing.drilldown import drilldown_html
+
+    net = bpv.MLP([2, 2, 2, 1], ["tanh", "tanh", "sigmoid"], seed=1)
+    t = net.trace(*bpv.datasets.xor(), loss="bce")
+    page = drilldown_html(t, "layer1.weight", (0, 0), sample=3, batch=False)
+    assert re.findall(r"<li>via ([^:]*):", page) == ["unit 0 → unit 0 → unit 0", "unit 0 → unit 1 → unit 0"]
+    assert "smaller paths" not in page and "largest listed" not in page

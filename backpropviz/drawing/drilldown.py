@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 
 import numpy as np
 
@@ -10,11 +11,16 @@ from ..engine import Trace
 from ..engine.paths import path_sum, sample_gradients
 from ..engine.trace import entry_name, grad_key
 
-_MAX_SHOWN = 16  # paths listed one by one; the rest are summed in one line
+_MAX_SHOWN = 8  # the largest paths, listed one by one; the smaller rest are summed in one line
 
 
 def _f(x: float) -> str:
     return f"{x:.6g}".replace("-", "−")
+
+
+def _size(x: float) -> float:
+    """|x|, with NaN the largest of all (a diverged path is the one to see)."""
+    return math.inf if math.isnan(x) else abs(x)
 
 
 def _mean(values: np.ndarray) -> float:
@@ -42,7 +48,12 @@ def drilldown_html(trace: Trace, param: str, index: tuple[int, ...], sample: int
     ps = path_sum(trace, param, index, sample)
     n = ps.sample
     lines = []
-    for path in ps.paths[:_MAX_SHOWN]:
+    # With more paths than can be listed, the largest are (in their order): what
+    # is folded away is what matters least.
+    largest = set(sorted(range(len(ps.paths)), key=lambda k: -_size(ps.paths[k].product))[:_MAX_SHOWN])
+    shown = [p for k, p in enumerate(ps.paths) if k in largest]
+    rest = [p for k, p in enumerate(ps.paths) if k not in largest]
+    for path in shown:
         via = " → ".join(f"unit {u}" for u in path.units)
         rows = []
         for f in path.factors:
@@ -54,17 +65,18 @@ def drilldown_html(trace: Trace, param: str, index: tuple[int, ...], sample: int
         rows.append(f"<tr><td>=</td><td colspan=2>this path</td>"
                     f"<td style='text-align:right'><code><b>{_f(path.product)}</b></code></td></tr>")
         lines.append(f"<li>via {via}:<table class='bpv-path'>{''.join(rows)}</table></li>")
-    rest = ps.paths[_MAX_SHOWN:]
     if rest:
-        lines.append(f"<li>… and {len(rest)} more paths, adding up to "
+        lines.append(f"<li>… and {len(rest)} smaller paths (each at most "
+                     f"{_f(max(_size(p.product) for p in rest))} in size), adding up to "
                      f"{_f(sum(p.product for p in rest))}</li>")
     if not ps.paths:
         lines.append(f"<li>{ps.num_paths} paths: too many to list; their sum is below.</li>")
     paths_word = "path" if ps.num_paths == 1 else "paths"
+    which = f" (the {len(shown)} largest listed)" if rest else ""
     return (
         f"<div>Sample {n}'s own loss L<sub>{n}</sub> depends on <b>{label}</b> along "
         f"{ps.num_paths} {paths_word}; each contributes the product of the local derivatives "
-        f"on it:</div><ol>{''.join(lines)}</ol>"
+        f"on it{which}:</div><ol>{''.join(lines)}</ol>"
         f"<div style='font-family:monospace'>dL<sub>{n}</sub>/d{label} = sum of the paths = "
         f"<b>{_f(ps.total)}</b></div>"
     )
