@@ -1,5 +1,6 @@
 """The drill-down's path sums against the trace's gradients."""
 
+import dataclasses
 import re
 
 import numpy as np
@@ -80,7 +81,7 @@ def test_the_drilldown_lists_the_largest_paths_and_folds_the_smaller_rest():
     # the eight largest, in the paths' own order (unit by unit)
     assert listed == [" → ".join(f"unit {u}" for u in p.units) for p in ps.paths if p in big]
     assert abs(small[0].product) < abs(big[-1].product)  # a real cut, not a tie
-    folded = re.search(r"… and 16 smaller paths \(each at most (\S+) in size\), adding up to (\S+)</li>", page)
+    folded = re.search(r"… and the other 16 paths \(none larger than (\S+) in size\), adding up to (\S+)</li>", page)
     assert folded is not None
     assert float(folded.group(1).replace("−", "-")) == pytest.approx(abs(small[0].product), rel=1e-5)
     assert float(folded.group(2).replace("−", "-")) == pytest.approx(sum(p.product for p in small), rel=1e-5)
@@ -94,4 +95,22 @@ def test_a_drilldown_with_few_paths_lists_them_all_in_order():
     t = net.trace(*bpv.datasets.xor(), loss="bce")
     page = drilldown_html(t, "layer1.weight", (0, 0), sample=3, batch=False)
     assert re.findall(r"<li>via ([^:]*):", page) == ["unit 0 → unit 0 → unit 0", "unit 0 → unit 1 → unit 0"]
-    assert "smaller paths" not in page and "largest listed" not in page
+    assert "the other" not in page and "largest listed" not in page
+
+
+def test_a_diverged_path_is_listed_first_and_the_fold_says_nan(monkeypatch):
+    from backpropviz.drawing import drilldown as dd
+
+    X, Y = bpv.datasets.blobs(30, classes=3, seed=0)
+    t = bpv.MLP([2, 8, 8, 3], ["tanh", "tanh", "identity"], seed=0).trace(X, Y, loss="cross_entropy")
+    ps = path_sum(t, "layer1.weight", (0, 1), sample=4)
+    # nine diverged paths (the last nine): eight are listed (a NaN counts as the
+    # largest), one is folded
+    def diverged(p):
+        return dataclasses.replace(p, factors=(dataclasses.replace(p.factors[0], value=np.nan),) + p.factors[1:])
+
+    paths = tuple(p if k < 15 else diverged(p) for k, p in enumerate(ps.paths))
+    monkeypatch.setattr(dd, "path_sum", lambda *a: dataclasses.replace(ps, paths=paths))
+    page = dd.drilldown_html(t, "layer1.weight", (0, 1), sample=4, batch=False)
+    assert page.count("<b>nan</b>") == 8  # the listed paths' products
+    assert "… and the other 16 paths (none larger than nan in size), adding up to nan</li>" in page

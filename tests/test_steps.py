@@ -1,5 +1,7 @@
 """The trace as an ordered record of board steps."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,23 @@ def test_numbers_print_as_the_seed_whatever_the_notebook_set(seed_trace):
     with np.printoptions(precision=3, suppress=True, floatmode="fixed"):
         assert matrix_html(seed_trace["Z1"]) == plain
     assert "-0.4939" in plain
+
+
+def test_the_numbers_keep_each_symbol_with_its_operand(seed_trace):
+    # A line may break only between terms: "−" with the operand after it, a closing
+    # bracket with the operand before it, "=" with the result.
+    from backpropviz.drawing.steps import step_numbers_html
+
+    loss = next(s for s in seed_trace.steps if s.name == "loss")  # Σ (H2 − Y)² / 4 = loss
+    page = step_numbers_html(loss, seed_trace)
+    terms = page.split('<div class="bpv-term">')[1:]
+    assert len(terms) == 3
+
+    def symbols(term):
+        return re.findall(r'<div class="bpv-sym">([^<]*)</div>', term)
+
+    assert [symbols(t) for t in terms] == [["Σ ("], ["−", ")² / 4"], ["="]]
+    assert '<div class="bpv-operand bpv-result">' in terms[2]
+    # the room the row with the most symbols needs beside its matrix, for the matrices' font
+    reserve = int(re.search(r'--bpv-reserve: (\d+)px', page).group(1))
+    assert reserve == round(20 + len("−") * 9.4 + 10 + len(")² / 4") * 9.4 + 10)

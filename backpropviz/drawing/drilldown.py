@@ -66,9 +66,10 @@ def drilldown_html(trace: Trace, param: str, index: tuple[int, ...], sample: int
                     f"<td style='text-align:right'><code><b>{_f(path.product)}</b></code></td></tr>")
         lines.append(f"<li>via {via}:<table class='bpv-path'>{''.join(rows)}</table></li>")
     if rest:
-        lines.append(f"<li>… and {len(rest)} smaller paths (each at most "
-                     f"{_f(max(_size(p.product) for p in rest))} in size), adding up to "
-                     f"{_f(sum(p.product for p in rest))}</li>")
+        sizes = [_size(p.product) for p in rest]
+        biggest = "nan" if any(math.isnan(p.product) for p in rest) else _f(max(sizes))
+        lines.append(f"<li>… and the other {len(rest)} paths (none larger than {biggest} in size), "
+                     f"adding up to {_f(sum(p.product for p in rest))}</li>")
     if not ps.paths:
         lines.append(f"<li>{ps.num_paths} paths: too many to list; their sum is below.</li>")
     paths_word = "path" if ps.num_paths == 1 else "paths"

@@ -67,7 +67,7 @@ def template(step: Step, trace: Trace) -> list[Any]:
     if op in _TEMPLATES:
         return _TEMPLATES[op]
     if op == "activation":
-        return [f"{trace.activations[step.layer - 1]!r}(", 0, ")"]
+        return [f"{trace.activations[step.layer - 1].label}(", 0, ")"]
     if op in ("sgd", "momentum"):
         return [0, f"− {trace.lr:g} ×", 1]
     if op in _PENALTY_OPS:
@@ -150,28 +150,37 @@ def step_numbers_html(
     ``mark`` highlights one entry of the result; ``hide_result`` shows it as ``?``.
     """
     roles = {step.upstream: "upstream", step.local: "local"}
-    pieces, symbols = [], []
-
-    def term(block: str) -> None:
-        # the symbols before an operand go with it: a line breaks between terms only,
-        # so a number's width cannot move an "=" away from its result
-        syms = "".join(f'<div class="bpv-sym">{html.escape(t)}</div>' for t in symbols)
-        pieces.append(f'<div class="bpv-term">{syms}{block}</div>')
-        symbols.clear()
-
+    # Terms: (symbols before, operand, symbols after). A line breaks between terms
+    # only, so a number's width cannot move an "=" away from its result; symbols
+    # after the last operand (a closing bracket) stay with it.
+    terms: list[tuple[list[str], str, list[str]]] = []
+    symbols: list[str] = []
     for token in template(step, trace):
         if isinstance(token, str):
             symbols.append(token)
             continue
         transposed = isinstance(token, tuple)
         name = step.operands[token[1] if transposed else token]
-        term(_operand_block(name, trace[name], roles.get(name), transposed))
-    symbols.append("=")
-    term(_operand_block(step.name, step.value, None, False, mark=mark, hide=hide_result, result=True))
+        terms.append((symbols, _operand_block(name, trace[name], roles.get(name), transposed), []))
+        symbols = []
+    if terms:
+        terms[-1][2].extend(symbols)
+        symbols = []
+    terms.append((symbols + ["="], _operand_block(step.name, step.value, None, False, mark=mark,
+                                                   hide=hide_result, result=True), []))
+
+    def syms(texts: list[str]) -> str:
+        return "".join(f'<div class="bpv-sym">{html.escape(t)}</div>' for t in texts)
+
+    pieces = [f'<div class="bpv-term">{syms(before)}{block}{syms(after)}</div>'
+              for before, block, after in terms]
+    # what a row holds beside its operand: its symbols (120% of 13 px monospace,
+    # padding and gaps), the operand's padding and border
+    reserve = 20 + max(sum(len(t) * 9.4 + 10 for t in before + after) for before, _, after in terms)
     count = count_line(step, trace)
     count_html = f'<div class="bpv-shapes">{html.escape(count)}</div>' if count else ""
     return (
-        f'<div class="bpv-expr">{"".join(pieces)}</div>'
+        f'<div class="bpv-expr" style="--bpv-reserve: {reserve:.0f}px">{"".join(pieces)}</div>'
         f'<div class="bpv-shapes">shapes: {html.escape(shapes_line(step, trace))}</div>'
         f"{count_html}"
     )
@@ -208,10 +217,14 @@ STEP_CSS = """
    prints it and its height does not change with the width of its numbers (a
    slider move made the stepper, and everything under it, jump by 200 px). */
 .bpv-matrix { margin: 2px 0; line-height: 1.25; font-size: 90%; }
-pre.bpv-matrix { white-space: pre; overflow-x: auto; max-width: 100%;
-  /* small enough that NumPy's 75-character lines fit the column (a monospace
-     character is about 0.6 em; a symbol, padding and border take 48 px) */
-  font-size: min(var(--jp-code-font-size, 13px), calc((100cqi - 48px) / 46)); }
+.bpv-expr pre.bpv-matrix { white-space: pre; overflow-x: auto; max-width: 100%; }
+/* Small enough that NumPy's 75-character lines fit the column: a monospace
+   character is about 0.6 em, and the operand's row also holds its symbols
+   (--bpv-reserve, worked out per step); never below 9 px: a matrix scrolls there. */
+@supports (width: 1cqi) {
+  .bpv-expr pre.bpv-matrix { font-size: clamp(9px, calc((100cqi - var(--bpv-reserve, 48px)) / 46),
+                                              var(--jp-code-font-size, 13px)); }
+}
 .bpv-stepper .widget-html-content { min-width: 0; }  /* may be narrower than a matrix */
 .bpv-shapes { margin-top: 4px; color: var(--jp-content-font-color1, #444); font-family: monospace; }
 mark.bpv-quiz { background: #ffd54f; color: #000; outline: 2px solid #e65100; }

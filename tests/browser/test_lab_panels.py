@@ -107,6 +107,12 @@ def test_the_stepper_keeps_numpys_lines_and_its_height_while_a_slider_moves(lab,
         assert max(s["widths"]) <= 570  # this column is narrower than NumPy's 75 characters at 13 px
     for pre in stepper.locator("pre.bpv-matrix").all():  # yet every line fits: nothing to scroll
         assert pre.evaluate("p => p.scrollWidth <= p.clientWidth")
+    # the next step has symbols on both sides of its operand ("tanh(" and ")"): it fits too
+    stepper.locator("button", has_text="Next ▶").click()
+    wait_for_text(stepper, "Step 2 of")
+    for pre in stepper.locator("pre.bpv-matrix").all():
+        assert pre.evaluate("p => p.scrollWidth <= p.clientWidth")
+    assert max(stepper.evaluate(STEPPER_BOXES)["operands"]) <= stepper.bounding_box()["x"] + stepper.bounding_box()["width"] + 0.5
     stepper.screenshot(path=str(_artifact("stepper-wide-matrix.png")))
 
 
