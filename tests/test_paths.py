@@ -93,8 +93,10 @@ def test_a_drilldown_with_few_paths_lists_them_all_in_order():
 
     net = bpv.MLP([2, 2, 2, 1], ["tanh", "tanh", "sigmoid"], seed=1)
     t = net.trace(*bpv.datasets.xor(), loss="bce")
-    page = drilldown_html(t, "layer1.weight", (0, 0), sample=3, batch=False)
-    assert re.findall(r"<li>via ([^:]*):", page) == ["unit 0 → unit 0 → unit 0", "unit 0 → unit 1 → unit 0"]
+    # the second path is the larger (−0.111 against 0.0097): listed second all the same
+    assert [round(p.product, 4) for p in path_sum(t, "layer1.weight", (1, 0), 3).paths] == [0.0097, -0.1109]
+    page = drilldown_html(t, "layer1.weight", (1, 0), sample=3, batch=False)
+    assert re.findall(r"<li>via ([^:]*):", page) == ["unit 1 → unit 0 → unit 0", "unit 1 → unit 1 → unit 0"]
     assert "the other" not in page and "largest listed" not in page
 
 

@@ -74,7 +74,7 @@ def test_explorer_works_in_notebook_7(notebook7, page):
 #: wrote them, and as the page shows them (the pre's height over its line height).
 STEPPER_BOXES = """el => {
     const box = el.getBoundingClientRect();
-    return {height: Math.round(box.height), right: box.right, widths: [box.width],
+    return {height: Math.round(box.height), right: box.right, width: box.width,
             operands: [...el.querySelectorAll('.bpv-operand')].map(o => o.getBoundingClientRect().right),
             lines: [...el.querySelectorAll('pre.bpv-matrix')].map(p => [
                 p.textContent.split('\\n').length,
@@ -104,7 +104,7 @@ def test_the_stepper_keeps_numpys_lines_and_its_height_while_a_slider_moves(lab,
     for s in seen:
         assert s["lines"] and all(numpy == shown for numpy, shown in s["lines"]), s["lines"]
         assert max(s["operands"]) <= s["right"] + 0.5  # inside the panel: a wide matrix scrolls
-        assert max(s["widths"]) <= 570  # this column is narrower than NumPy's 75 characters at 13 px
+        assert s["width"] <= 570  # this column is narrower than NumPy's 75 characters at 13 px
     for pre in stepper.locator("pre.bpv-matrix").all():  # yet every line fits: nothing to scroll
         assert pre.evaluate("p => p.scrollWidth <= p.clientWidth")
     # the next step has symbols on both sides of its operand ("tanh(" and ")"): it fits too
@@ -112,7 +112,8 @@ def test_the_stepper_keeps_numpys_lines_and_its_height_while_a_slider_moves(lab,
     wait_for_text(stepper, "Step 2 of")
     for pre in stepper.locator("pre.bpv-matrix").all():
         assert pre.evaluate("p => p.scrollWidth <= p.clientWidth")
-    assert max(stepper.evaluate(STEPPER_BOXES)["operands"]) <= stepper.bounding_box()["x"] + stepper.bounding_box()["width"] + 0.5
+    boxes = stepper.evaluate(STEPPER_BOXES)
+    assert max(boxes["operands"]) <= boxes["right"] + 0.5
     stepper.screenshot(path=str(_artifact("stepper-wide-matrix.png")))
 
 
