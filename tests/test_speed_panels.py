@@ -17,7 +17,7 @@ from backpropviz.drawing.landscape import (VIRIDIS, colour_range, landscape_svg,
 from backpropviz.engine.landscape import loss_slice
 from backpropviz.widgets import Explorer, ExplorerState, WeightSliders
 from backpropviz.widgets.landscape import LandscapePanel
-from backpropviz.widgets.sliders import MAX_SHOWN
+from backpropviz.widgets.sliders import MAX_SHOWN, entry_label
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -378,3 +378,27 @@ def test_the_explorer_opens_its_landscape_centred_on_the_weights(big_state):
     s = e.landscape.slice
     mid = len(s.a_values) // 2
     assert s.loss[mid, mid] == pytest.approx(big_state.trace.loss, rel=1e-6)
+
+
+def test_a_landscape_that_cannot_be_drawn_hides_the_old_picture_and_comes_back(big_state, landscape, monkeypatch):
+    import backpropviz.widgets.landscape as panel_module
+
+    assert landscape.svg.layout.display == "" and landscape.slice is not None
+    first_b = landscape.b.value
+    landscape.b.value = landscape.a.value  # the same parameter twice: nothing to draw
+    assert "choose two different parameters" in landscape.error.value
+    assert landscape.svg.layout.display == "none" and landscape.slice is None
+    landscape.b.value = first_b
+    assert landscape.error.value == "" and landscape.svg.layout.display == ""
+    assert entry_label(*landscape.slice.b) == first_b
+    # a failure while the weights change: the picture of the old weights goes too
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(panel_module, "loss_slice", broken)
+    big_state.set_parameter("layer2.weight", (0, 0), -0.3)
+    assert "out of memory" in landscape.error.value and landscape.svg.layout.display == "none"
+    monkeypatch.undo()
+    big_state.set_parameter("layer2.weight", (0, 0), -0.2)
+    assert landscape.error.value == "" and landscape.svg.layout.display == ""
+    np.testing.assert_allclose(landscape.slice.loss, _fresh(big_state, landscape).loss, rtol=1e-6)

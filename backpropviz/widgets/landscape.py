@@ -120,6 +120,14 @@ class LandscapePanel(Panel, widgets.VBox):
     def _draw(self) -> None:
         if not self._active:
             return
+        try:
+            self._draw_slice()
+        except Exception:  # the error is shown in its place: never a picture of before
+            self.slice, self._inputs = None, None
+            self.svg.layout.display = "none"
+            raise
+
+    def _draw_slice(self) -> None:
         if self.a.value == self.b.value:
             raise ValueError("choose two different parameters for the two axes")
         state = self.state
