@@ -11,7 +11,7 @@ from ..engine import Trace
 from ..engine.paths import path_sum, sample_gradients
 from ..engine.trace import entry_name, grad_key
 
-_MAX_SHOWN = 8  # the largest paths, listed one by one; the smaller rest are summed in one line
+_MAX_SHOWN = 8  # the largest paths, listed one by one; the others are summed in one line
 
 
 def _f(x: float) -> str:
