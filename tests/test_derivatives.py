@@ -130,3 +130,45 @@ def test_a_stack_of_outputs_has_each_ones_loss_exactly(name, Y):
             one = -np.mean(Y * np.maximum(np.log(H[g]), -100) + (1 - Y) * np.maximum(np.log(1 - H[g]), -100)) \
                 if name == "bce" else loss.forward(H[g], Y, {})
         assert np.array_equal(batch[g], one, equal_nan=True), g
+
+
+@pytest.mark.parametrize("unit_first", [False, True])
+def test_a_stack_of_class_scores_has_each_nets_cross_entropy(unit_first):
+    # the landscape hands its nets' outputs over unit first, (classes, nets, rows) in
+    # memory; a plain (nets, rows, classes) array gives each net's loss bit for bit
+    ce = get_loss("cross_entropy")
+    rng = np.random.default_rng(5)
+    Y = rng.dirichlet(np.ones(3), size=7)  # soft targets: every class counts
+    Y[:3] = np.eye(3)
+    stored = rng.normal(size=(3, 6, 7)) * 4 if unit_first else rng.normal(size=(6, 7, 3)) * 4
+    H = stored.transpose(1, 2, 0) if unit_first else stored
+    H[2, 4, 1] = np.nan
+    H[3, 0, 2] = 800.0  # softmax stays finite only if it shifts by the row's max
+    with np.errstate(invalid="ignore"):
+        batch = ce.batch_forward(H, Y)
+        for g in range(len(H)):
+            one = ce.forward(np.ascontiguousarray(H[g]), Y, {})
+            if unit_first:
+                assert batch[g] == pytest.approx(one, rel=1e-14, nan_ok=True), g
+            else:
+                assert np.array_equal(batch[g], one, equal_nan=True), g
+    assert np.isnan(batch[2]) and np.isfinite(batch[3])
+
+
+@pytest.mark.parametrize("k", range(1, 9))
+def test_the_last_axis_max_and_sum_are_numpys(k):
+    from backpropviz.engine.losses import last_axis_max, last_axis_sum
+
+    rng = np.random.default_rng(k)
+    for a in (rng.normal(size=(50, k)), rng.normal(size=(k, 4, 50)).transpose(1, 2, 0)):
+        a[1, 0] = np.nan
+        a[2, -1] = np.inf
+        a[3, 0] = -np.inf
+        with np.errstate(invalid="ignore"):
+            assert np.array_equal(last_axis_max(a), a.max(axis=-1, keepdims=True), equal_nan=True)
+            total, expected = last_axis_sum(a), a.sum(axis=-1, keepdims=True)
+        assert total.shape == expected.shape
+        if k < 8:  # NumPy adds up to 7 values left to right too
+            assert np.array_equal(total, expected, equal_nan=True)
+        else:
+            np.testing.assert_allclose(total, expected, rtol=1e-14, atol=1e-14)

@@ -364,3 +364,20 @@ def test_every_point_of_a_slice_is_that_net_evaluated_alone(a, b):
         probe = net.copy()
         probe.load_state_dict(sd)
         assert s.loss[i, j] == pytest.approx(probe.trace(X, Y, loss="bce", l2=0.01).loss, rel=1e-12)
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_a_class_margin_is_its_probability_minus_its_strongest_rivals(k):
+    from backpropviz.drawing.boundary import class_margins
+
+    rng = np.random.default_rng(k)
+    probs = rng.dirichlet(np.ones(k), size=40)
+    probs[0] = 1.0 / k                  # every class tied
+    probs[1] = np.r_[0.4, 0.4, np.full(k - 2, 0.2 / (k - 2))] if k > 2 else 0.5  # the top two tied
+    probs[2] = np.nan
+    margins = class_margins(probs)
+    assert len(margins) == k
+    for c in range(k):
+        rival = np.array([np.max(np.delete(row, c)) for row in probs])
+        assert np.array_equal(margins[c], probs[:, c] - rival, equal_nan=True), c
+    assert all(m[0] == 0.0 for m in margins) and margins[0][1] == 0.0 == margins[1][1]

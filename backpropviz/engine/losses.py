@@ -20,6 +20,30 @@ import numpy as np
 from ._checks import FLOAT64, describe, float_array, require_finite, surely_finite
 
 
+def last_axis_max(a: np.ndarray) -> np.ndarray:
+    """``a.max(axis=-1, keepdims=True)``, the same numbers, column by column.
+
+    A net's output has a few columns, and NumPy reduces so short a last axis of a
+    row-major array one row at a time: for the boundary's 10,000 x 3 class scores
+    that took 0.5 ms, against 0.02 ms for two elementwise maxima of the columns.
+    NaN wins, as in ``max``.
+    """
+    out = a[..., 0].copy()
+    for j in range(1, a.shape[-1]):
+        np.maximum(out, a[..., j], out=out)
+    return out[..., None]
+
+
+def last_axis_sum(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=-1, keepdims=True)`` column by column, for the same reason. Added
+    left to right: NumPy's own order for up to 7 columns, so those sums are the
+    same to the last bit."""
+    out = a[..., 0].copy()
+    for j in range(1, a.shape[-1]):
+        out += a[..., j]
+    return out[..., None]
+
+
 class Loss:
     """Base class. ``targets`` validates Y; ``forward`` and ``grad`` compute."""
 
@@ -218,10 +242,17 @@ class CrossEntropyLoss(Loss):
     @staticmethod
     def _softmax(H: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(P, shifted, total): softmax over the last axis, computed stably."""
-        shifted = H - H.max(axis=-1, keepdims=True)
+        shifted = H - last_axis_max(H)
         exp = np.exp(shifted)
-        total = exp.sum(axis=-1, keepdims=True)
+        total = last_axis_sum(exp)
         return exp / total, shifted, total
+
+    @staticmethod
+    def _log_softmax(H: np.ndarray) -> np.ndarray:
+        """log P over the last axis, as ``_softmax`` gives it, without P itself."""
+        shifted = H - last_axis_max(H)
+        shifted -= np.log(last_axis_sum(np.exp(shifted)))
+        return shifted
 
     def probabilities(self, H: np.ndarray) -> np.ndarray:
         """P = softmax(H) row by row: the class probabilities the loss scores."""
@@ -233,8 +264,12 @@ class CrossEntropyLoss(Loss):
         return -np.sum(Y * log_p) / H.shape[0]
 
     def batch_forward(self, H: np.ndarray, Y: np.ndarray) -> np.ndarray:
-        _, shifted, total = self._softmax(H)
-        return -np.sum(Y * (shifted - np.log(total)), axis=(-2, -1)) / H.shape[-2]
+        log_p = self._log_softmax(H)
+        # Y laid out in memory as one net's log P is (a landscape's come unit first):
+        # the product then runs through both in order, four times faster
+        Y_like = np.empty_like(log_p[(0,) * (log_p.ndim - 2)])
+        Y_like[...] = Y
+        return -np.sum(Y_like * log_p, axis=(-2, -1)) / H.shape[-2]
 
     def grad(self, H: np.ndarray, Y: np.ndarray, extras: dict[str, Any]) -> np.ndarray:
         return (extras["P"] - Y) / H.shape[0]
