@@ -119,3 +119,19 @@ def test_the_numbers_keep_each_symbol_with_its_operand(seed_trace):
     # the room the row with the most symbols needs beside its matrix, for the matrices' font
     reserve = int(re.search(r'--bpv-reserve: (\d+)px', page).group(1))
     assert reserve == round(20 + len("−") * 9.4 + 10 + len(")² / 4") * 9.4 + 10)
+
+
+def test_an_activation_step_names_its_function_and_identity_none():
+    # "H1 = tanh(Z1)", but an identity output layer's H is Z itself: "H2 = Z2"
+    from backpropviz.drawing.steps import step_numbers_html
+
+    X, Y = bpv.datasets.blobs(12, classes=3, seed=0)
+    t = bpv.MLP([2, 3, 3], ["tanh", "identity"], seed=0).trace(X, Y, loss="cross_entropy")
+    pages = {s.layer: step_numbers_html(s, t) for s in t.steps if s.op == "activation"}
+
+    def symbols(page):
+        return re.findall(r'<div class="bpv-sym">([^<]*)</div>', page)
+
+    assert symbols(pages[1]) == ["tanh(", ")", "="]
+    assert symbols(pages[2]) == ["="]
+    assert re.findall(r'class="bpv-name">([^<]*)<', pages[2]) == ["Z2", "H2"]

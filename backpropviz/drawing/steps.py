@@ -67,7 +67,10 @@ def template(step: Step, trace: Trace) -> list[Any]:
     if op in _TEMPLATES:
         return _TEMPLATES[op]
     if op == "activation":
-        return [f"{trace.activations[step.layer - 1].label}(", 0, ")"]
+        activation = trace.activations[step.layer - 1]
+        if activation.name == "identity":  # H is Z itself: "H3 = Z3", not "id(Z3)"
+            return [0]
+        return [f"{activation.label}(", 0, ")"]
     if op in ("sgd", "momentum"):
         return [0, f"− {trace.lr:g} ×", 1]
     if op in _PENALTY_OPS:
