@@ -153,6 +153,14 @@ def test_a_stack_of_class_scores_has_each_nets_cross_entropy(unit_first):
             else:
                 assert np.array_equal(batch[g], one, equal_nan=True), g
     assert np.isnan(batch[2]) and np.isfinite(batch[3])
+    # single precision: the targets stay double, as forward keeps them
+    H32 = np.ascontiguousarray(H, dtype=np.float32)
+    with np.errstate(invalid="ignore"):
+        batch32 = ce.batch_forward(H32, Y)
+        assert batch32.dtype == np.float64
+        assert all(np.array_equal(batch32[g], ce.forward(H32[g], Y, {}), equal_nan=True)
+                   for g in range(len(H)))
+    assert ce.batch_forward(np.empty((0, 7, 3)), Y).shape == (0,)  # no nets, no losses
 
 
 @pytest.mark.parametrize("k", range(1, 9))
@@ -160,10 +168,13 @@ def test_the_last_axis_max_and_sum_are_numpys(k):
     from backpropviz.engine.losses import last_axis_max, last_axis_sum
 
     rng = np.random.default_rng(k)
-    for a in (rng.normal(size=(50, k)), rng.normal(size=(k, 4, 50)).transpose(1, 2, 0)):
-        a[1, 0] = np.nan
-        a[2, -1] = np.inf
-        a[3, 0] = -np.inf
+    for a in (rng.normal(size=(50, k)), rng.normal(size=(k, 6, 50)).transpose(1, 2, 0)):
+        def row(r):
+            return (r,) * (a.ndim - 1)
+        a[row(1) + (k - 1,)] = np.nan  # NaN in one column wins the row, whichever column
+        a[row(4) + (k // 2,)] = np.nan
+        a[row(2) + (k - 1,)] = np.inf
+        a[row(3) + (0,)] = -np.inf
         with np.errstate(invalid="ignore"):
             assert np.array_equal(last_axis_max(a), a.max(axis=-1, keepdims=True), equal_nan=True)
             total, expected = last_axis_sum(a), a.sum(axis=-1, keepdims=True)

@@ -121,8 +121,8 @@ def test_the_numbers_keep_each_symbol_with_its_operand(seed_trace):
     assert reserve == round(20 + len("−") * 9.4 + 10 + len(")² / 4") * 9.4 + 10)
 
 
-def test_an_activation_step_names_its_function_and_identity_none():
-    # "H1 = tanh(Z1)", but an identity output layer's H is Z itself: "H2 = Z2"
+def test_an_identity_activation_step_has_no_function_symbol():
+    # "tanh(Z1) = H1", but an identity output layer's H is Z itself: "Z2 = H2"
     from backpropviz.drawing.steps import step_numbers_html
 
     X, Y = bpv.datasets.blobs(12, classes=3, seed=0)

@@ -12,7 +12,6 @@ and nothing is re-plotted.
 
 from __future__ import annotations
 
-import functools
 import io
 from dataclasses import dataclass
 
@@ -58,12 +57,16 @@ def class_margins(probs: np.ndarray) -> list[np.ndarray]:
     so its zero contour follows the true boundary between cells instead of
     stepping along them as the edge of "which class wins" would.
     """
-    columns = probs.T
+    # elementwise maxima over whole columns: ten times faster than partitioning
+    # each row of 2 or 3 probabilities
+    k = probs.shape[1]
     margins = []
-    for c, p in enumerate(columns):
-        # elementwise over the columns: ten times faster than sorting each short row
-        rival = functools.reduce(np.maximum, (q for d, q in enumerate(columns) if d != c))
-        margins.append(p - rival)
+    for c in range(k):
+        others = [d for d in range(k) if d != c]
+        rival = probs[:, others[0]].copy()
+        for d in others[1:]:
+            np.maximum(rival, probs[:, d], out=rival)
+        margins.append(probs[:, c] - rival)
     return margins
 
 

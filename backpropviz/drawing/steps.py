@@ -68,7 +68,7 @@ def template(step: Step, trace: Trace) -> list[Any]:
         return _TEMPLATES[op]
     if op == "activation":
         activation = trace.activations[step.layer - 1]
-        if activation.name == "identity":  # H is Z itself: "H3 = Z3", not "id(Z3)"
+        if activation.name == "identity":  # H is Z itself: "Z3 = H3", not "id(Z3) = H3"
             return [0]
         return [f"{activation.label}(", 0, ")"]
     if op in ("sgd", "momentum"):

@@ -53,8 +53,9 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
     loss stay in double (a saturated sigmoid keeps BCE's large finite loss).
     About twice as fast, and the loss within a few millionths of double
     precision, far finer than a colour step of a picture. The default,
-    ``np.float64``, gives exactly the numbers ``net.trace`` gives at every grid
-    point."""
+    ``np.float64``, gives the loss ``net.trace`` gives at every grid point, to
+    12 significant digits (the slice computes all its nets at once, adding in
+    another order, so the last bits can differ)."""
     span = positive_finite("span", span)
     try:
         work = np.dtype(dtype)

@@ -37,7 +37,9 @@ def last_axis_max(a: np.ndarray) -> np.ndarray:
 def last_axis_sum(a: np.ndarray) -> np.ndarray:
     """``a.sum(axis=-1, keepdims=True)`` column by column, for the same reason. Added
     left to right: NumPy's own order for up to 7 columns, so those sums are the
-    same to the last bit."""
+    same to the last bit (from 8 on, within rounding). Unlike ``sum``, a row of
+    -0.0 gives -0.0, and ``a`` needs at least one column; neither can happen in a
+    softmax (its exps are positive, and there are at least two classes)."""
     out = a[..., 0].copy()
     for j in range(1, a.shape[-1]):
         out += a[..., j]
@@ -249,7 +251,8 @@ class CrossEntropyLoss(Loss):
 
     @staticmethod
     def _log_softmax(H: np.ndarray) -> np.ndarray:
-        """log P over the last axis, as ``_softmax`` gives it, without P itself."""
+        """log P over the last axis, ``shifted - log(total)`` as ``forward`` takes it
+        from ``_softmax``, without computing P itself."""
         shifted = H - last_axis_max(H)
         shifted -= np.log(last_axis_sum(np.exp(shifted)))
         return shifted
@@ -266,8 +269,10 @@ class CrossEntropyLoss(Loss):
     def batch_forward(self, H: np.ndarray, Y: np.ndarray) -> np.ndarray:
         log_p = self._log_softmax(H)
         # Y laid out in memory as one net's log P is (a landscape's come unit first):
-        # the product then runs through both in order, four times faster
-        Y_like = np.empty_like(log_p[(0,) * (log_p.ndim - 2)])
+        # the product then runs through both in order, four times faster. A slice of
+        # one net (none, for an empty stack), in the dtype forward would use.
+        Y_like = np.empty_like(log_p[(slice(0, 1),) * (log_p.ndim - 2)],
+                               dtype=np.result_type(log_p, Y))
         Y_like[...] = Y
         return -np.sum(Y_like * log_p, axis=(-2, -1)) / H.shape[-2]
 
