@@ -26,6 +26,7 @@ from PIL import Image
 
 from ..engine import MLP, get_loss
 from ..engine._checks import as_real
+from ..engine.losses import last_axis_max
 from ..engine.features import check_features, feature_matrix
 from ..engine.grid import GridEvaluator
 from .colors import DIVERGING, DIVERGING_LIGHT, class_colors, class_rgb, diverging_rgb, hex_color
@@ -57,17 +58,11 @@ def class_margins(probs: np.ndarray) -> list[np.ndarray]:
     so its zero contour follows the true boundary between cells instead of
     stepping along them as the edge of "which class wins" would.
     """
-    # elementwise maxima over whole columns: ten times faster than partitioning
-    # each row of 2 or 3 probabilities
+    # the rivals' max column by column: ten times faster than partitioning each
+    # row of 2 or 3 probabilities
     k = probs.shape[1]
-    margins = []
-    for c in range(k):
-        others = [d for d in range(k) if d != c]
-        rival = probs[:, others[0]].copy()
-        for d in others[1:]:
-            np.maximum(rival, probs[:, d], out=rival)
-        margins.append(probs[:, c] - rival)
-    return margins
+    return [probs[:, c] - last_axis_max(probs[:, [d for d in range(k) if d != c]])[:, 0]
+            for c in range(k)]
 
 
 def labels_of(Y: np.ndarray) -> np.ndarray:
