@@ -356,7 +356,7 @@ def test_a_slice_takes_either_precision_by_any_name_and_refuses_others():
     np.testing.assert_array_equal(loss_slice(*args, resolution=5, dtype=float).loss,
                                   loss_slice(*args, resolution=5).loss)
     for bad, shown in [(np.float16, "<class 'numpy.float16'>"), ("float128x", "'float128x'"), (3, "3"),
-                       (np.int64, "<class 'numpy.int64'>")]:
+                       (np.int64, "<class 'numpy.int64'>"), (None, "None")]:
         with pytest.raises(ValueError, match=rf"dtype must be np.float64 or np.float32, got {re.escape(shown)}$"):
             loss_slice(*args, dtype=bad)
 

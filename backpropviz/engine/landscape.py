@@ -57,8 +57,8 @@ def loss_slice(net: MLP, X: Any, Y: Any, loss: str, a: tuple[str, Any], b: tuple
     12 significant digits (the slice computes all its nets at once, adding in
     another order, so the last bits can differ)."""
     span = positive_finite("span", span)
-    try:
-        work = np.dtype(dtype)
+    try:  # np.dtype(None) is float64: None is refused like any other non-name
+        work = None if dtype is None else np.dtype(dtype)
     except TypeError:
         work = None
     if work not in (np.float64, np.float32):
